@@ -1,7 +1,7 @@
 namespace Backoffice.SyncConsumer.Normalisation;
 
 /// <summary>The two logical streams of the event contract (§1). Metric label values: "ledger", "payment_order".</summary>
-public enum EventStream
+public enum StreamKind
 {
     Ledger,
     PaymentOrder,
@@ -9,7 +9,7 @@ public enum EventStream
 
 /// <summary>A Kafka record as the consumer received it, before any interpretation.</summary>
 public sealed record InboundMessage(
-    EventStream Stream,
+    StreamKind Stream,
     string Topic,
     int Partition,
     long Offset,
