@@ -52,19 +52,6 @@ public sealed class LocalPostgresServerTests
     }
 
     [Fact]
-    public async Task The_server_is_PostgreSQL_15_or_newer_listening_on_loopback_with_room_for_200_connections()
-    {
-        await using var server = new LocalPostgresServer();
-        await server.StartAsync(CancellationToken);
-
-        Assert.True(server.MajorVersion >= 15, $"PostgreSQL {server.MajorVersion}");
-        Assert.Equal("127.0.0.1", await ScalarAsync(server.GetConnectionString(), "SELECT current_setting('listen_addresses')"));
-        Assert.Equal("200", await ScalarAsync(server.GetConnectionString(), "SELECT current_setting('max_connections')"));
-        // Durability stays on unless a test server asks for speed.
-        Assert.Equal("on", await ScalarAsync(server.GetConnectionString(), "SELECT current_setting('fsync')"));
-    }
-
-    [Fact]
     public void A_bin_directory_without_the_server_programs_is_refused_with_a_clear_error()
     {
         var exception = Assert.Throws<InvalidOperationException>(

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Backoffice.Tests.Infrastructure;
 using Npgsql;
 
 namespace Backoffice.Tests.Data;
@@ -12,9 +11,9 @@ public sealed class LocalPostgresToolTests : IDisposable
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Starts_creates_the_database_accepts_the_password_and_stops_on_SIGTERM_with_exit_0()
+    public async Task Starts_PostgreSQL_15_with_the_database_and_password_and_stops_on_SIGTERM_with_exit_0()
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         using var tool = DotnetProgram.Start(
             DotnetProgram.LocalPostgresDll,
             ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", _dataDirectory],
@@ -27,6 +26,11 @@ public sealed class LocalPostgresToolTests : IDisposable
         await using (var connection = new NpgsqlConnection(connectionString + ";Password=s3cret"))
         {
             await connection.OpenAsync(CancellationToken);
+            Assert.True(connection.PostgreSqlVersion.Major >= 15, $"PostgreSQL {connection.PostgreSqlVersion}");
+            Assert.Equal("127.0.0.1", await SettingAsync(connection, "listen_addresses"));
+            Assert.Equal("200", await SettingAsync(connection, "max_connections"));
+            // A development server keeps its data: the fast, unsafe settings are for test servers only.
+            Assert.Equal("on", await SettingAsync(connection, "fsync"));
         }
 
         var refused = await Assert.ThrowsAsync<PostgresException>(async () =>
@@ -52,18 +56,18 @@ public sealed class LocalPostgresToolTests : IDisposable
         Assert.Contains("POSTGRES_PASSWORD", output, StringComparison.Ordinal);
     }
 
+    private static async Task<string?> SettingAsync(NpgsqlConnection connection, string name)
+    {
+        await using var command = new NpgsqlCommand("SELECT current_setting($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        return (string?)await command.ExecuteScalarAsync(CancellationToken);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dataDirectory))
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Backoffice.Data;
 using Backoffice.LocalInfra.Postgres;
 using Backoffice.Tests.Infrastructure;
@@ -77,7 +75,7 @@ public sealed class MigratorProcessTests(PostgresServerFixture postgres)
     [Fact]
     public async Task Migrator_waits_for_a_server_that_is_still_starting()
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         var connectionString = new NpgsqlConnectionStringBuilder
         {
             Host = LocalPostgresServer.Host,
@@ -117,12 +115,5 @@ public sealed class MigratorProcessTests(PostgresServerFixture postgres)
         await using var command = new NpgsqlCommand(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'bo' AND tablename <> '__EFMigrationsHistory'", connection);
         return (long)(await command.ExecuteScalarAsync(CancellationToken))!;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
