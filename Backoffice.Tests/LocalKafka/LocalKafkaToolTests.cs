@@ -9,7 +9,7 @@ namespace Backoffice.Tests.LocalKafka;
 public sealed class LocalKafkaToolTests
 {
     private const string ReadyLinePrefix = "Kafka-protocol broker listening on ";
-    private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "Backoffice.LocalKafka.dll");
+    private static readonly string ToolPath = ToolBuildOutput();
 
     [Fact(Timeout = KafkaTestClients.TestTimeoutMs)]
     public async Task The_tool_serves_clients_on_its_port_obeys_the_control_endpoint_and_exits_cleanly_on_SIGTERM()
@@ -20,7 +20,7 @@ public sealed class LocalKafkaToolTests
         }
 
         var cancellationToken = TestContext.Current.CancellationToken;
-        var port = FreePorts.FindConsecutive(2);
+        var port = FreePortRange.Find(2);
         var bootstrap = $"127.0.0.1:{port}";
         var topic = KafkaBrokerFixture.UniqueTopic("tool");
         using var tool = StartTool("--port", $"{port}", "--control-port", $"{port + 1}", "--topics", topic);
@@ -90,7 +90,7 @@ public sealed class LocalKafkaToolTests
 
     private static RunningTool StartTool(params string[] args)
     {
-        Assert.True(File.Exists(ToolPath), $"{ToolPath} is missing: the test project references Backoffice.LocalKafka to copy it here.");
+        Assert.True(File.Exists(ToolPath), $"{ToolPath} is missing: the test project's reference to Backoffice.LocalKafka builds it.");
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -110,6 +110,16 @@ public sealed class LocalKafkaToolTests
         }
 
         return new RunningTool(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start."));
+    }
+
+    /// <summary>
+    /// The tool's own build output, as the AppHost runs it: tests run from
+    /// Backoffice.Tests/bin/&lt;Configuration&gt;/&lt;tfm&gt;/ and the tool is built beside its project.
+    /// </summary>
+    private static string ToolBuildOutput()
+    {
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        return RepositoryPaths.Combine("tools", "Backoffice.LocalKafka", "bin", testOutput.Parent!.Name, testOutput.Name, "Backoffice.LocalKafka.dll");
     }
 
     private static string DotnetHost() =>

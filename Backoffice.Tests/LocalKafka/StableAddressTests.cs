@@ -11,7 +11,7 @@ public sealed class StableAddressTests(KafkaBrokerFixture kafka)
     public async Task Clients_given_only_the_requested_port_reach_every_broker_through_the_stable_addresses()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var port = FreePorts.FindConsecutive(3);
+        var port = FreePortRange.Find(3);
         await using var cluster = kafka.StartPrivateCluster(new MockKafkaClusterOptions { Port = port, BrokerCount = 3 });
         var bootstrap = $"127.0.0.1:{port}";
         var topic = KafkaBrokerFixture.UniqueTopic("stable");

@@ -3,13 +3,13 @@ using System.Net.Sockets;
 
 namespace Backoffice.Tests.LocalKafka;
 
-internal static class FreePorts
+internal static class FreePortRange
 {
     /// <summary>
     /// The first of <paramref name="count"/> consecutive loopback ports that are free right now
     /// (another process could still take one before the caller binds it; callers are quick).
     /// </summary>
-    public static int FindConsecutive(int count)
+    public static int Find(int count)
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
