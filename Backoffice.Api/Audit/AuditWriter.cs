@@ -26,7 +26,7 @@ public sealed partial class AuditWriter : BackgroundService
 {
     private readonly Channel<PendingRow> _queue;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IDbContextFactory<BoDbContext> _contextFactory;
     private readonly DbMetrics _dbMetrics;
     private readonly AuditOptions _options;
     private readonly ILogger<AuditWriter> _logger;
@@ -34,13 +34,13 @@ public sealed partial class AuditWriter : BackgroundService
 
     public AuditWriter(
         NpgsqlDataSource dataSource,
-        IServiceScopeFactory scopeFactory,
+        IDbContextFactory<BoDbContext> contextFactory,
         DbMetrics dbMetrics,
         IOptions<AuditOptions> options,
         ILogger<AuditWriter> logger)
     {
         _dataSource = dataSource;
-        _scopeFactory = scopeFactory;
+        _contextFactory = contextFactory;
         _dbMetrics = dbMetrics;
         _options = options.Value;
         _logger = logger;
@@ -115,7 +115,7 @@ public sealed partial class AuditWriter : BackgroundService
 
     private async Task<int> InsertAsync(List<PendingRow> batch, CancellationToken cancellationToken)
     {
-        var statement = _statement ??= InsertStatement.FromModel(_scopeFactory);
+        var statement = _statement ??= InsertStatement.FromModel(_contextFactory);
         await using var command = _dataSource.CreateCommand(statement.Sql(batch.Count));
         foreach (var pending in batch)
         {
@@ -165,10 +165,10 @@ public sealed partial class AuditWriter : BackgroundService
 
         private InsertStatement(string prefix) => _prefix = prefix;
 
-        public static InsertStatement FromModel(IServiceScopeFactory scopeFactory)
+        public static InsertStatement FromModel(IDbContextFactory<BoDbContext> contextFactory)
         {
-            using var scope = scopeFactory.CreateScope();
-            var model = scope.ServiceProvider.GetRequiredService<BoDbContext>().Model;
+            using var db = contextFactory.CreateDbContext();
+            var model = db.Model;
             var entity = model.FindEntityType(typeof(AdminAuditLog))
                          ?? throw new InvalidOperationException($"{nameof(AdminAuditLog)} is not mapped.");
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());

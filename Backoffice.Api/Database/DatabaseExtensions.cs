@@ -1,15 +1,14 @@
 using Backoffice.Data;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Backoffice.Api.Database;
 
 public static class DatabaseExtensions
 {
     /// <summary>
-    /// The Backoffice database for reads and audit inserts: a pooled, no-tracking
-    /// <see cref="BoDbContext"/> over one <see cref="NpgsqlDataSource"/>, query and pool metrics,
-    /// and the readiness check.
+    /// The Backoffice database for reads and audit inserts: a pooled <see cref="BoDbContext"/> over
+    /// one <see cref="Npgsql.NpgsqlDataSource"/> (the lookups read projections only, so nothing is
+    /// tracked), query and pool metrics, and the readiness check (database reachable, schema at
+    /// <see cref="BoSchema.LatestMigrationId"/>).
     /// </summary>
     public static IHostApplicationBuilder AddBackofficeData(this IHostApplicationBuilder builder)
     {
@@ -20,11 +19,7 @@ public static class DatabaseExtensions
                 $"ConnectionStrings:{BoDbContext.ConnectionStringName} is required: the connection string of the Backoffice database.");
         }
 
-        builder.Services.AddNpgsqlDataSource(connectionString);
-        builder.Services.AddDbContextPool<BoDbContext>((services, options) => options
-            .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
-            .UseSnakeCaseNamingConvention()
-            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        builder.Services.AddBoDbContext(connectionString);
 
         builder.Services.AddOptions<DatabaseOptions>()
             .BindConfiguration(DatabaseOptions.SectionName)
@@ -32,8 +27,7 @@ public static class DatabaseExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DbMetrics>();
         builder.Services.AddHostedService<DatabaseSampler>();
-        builder.Services.AddHealthChecks()
-            .AddCheck<SchemaReadinessCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
+        builder.Services.AddHealthChecks().AddBoSchemaCheck();
         return builder;
     }
 }

@@ -25,13 +25,13 @@ public static class PaymentOrderEndpoints
         return group;
     }
 
-    public static async Task<Results<Ok<PaymentOrderResponse>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetPaymentOrder(
+    public static async Task<Results<Ok<PaymentOrderResponse>, NotFoundProblem, BadRequestProblem>> GetPaymentOrder(
         [FromRoute(Name = OrderIdParameter)] string orderId,
         [AsParameters] LookupServices services)
     {
         if (!LookupId.IsValid(orderId))
         {
-            return TypedResults.BadRequest(ApiProblems.InvalidId(services.HttpContext, OrderIdParameter));
+            return new BadRequestProblem(ApiProblems.InvalidId(services.HttpContext, OrderIdParameter));
         }
 
         var order = await services.DbMetrics.MeasureAsync(
@@ -39,7 +39,7 @@ public static class PaymentOrderEndpoints
             services.CancellationToken);
 
         return order is null
-            ? TypedResults.NotFound(ApiProblems.NotFound(services.HttpContext, $"No payment order has order_id '{orderId}'."))
+            ? new NotFoundProblem(ApiProblems.NotFound(services.HttpContext, $"No payment order has order_id '{orderId}'."))
             : TypedResults.Ok(order);
     }
 
@@ -50,7 +50,7 @@ public static class PaymentOrderEndpoints
     private static async Task<PaymentOrderResponse?> FindAsync(BoDbContext db, string orderId, CancellationToken cancellationToken)
     {
         var row = await (
-                from order in db.PaymentOrders
+                from order in db.PaymentOrders.AsNoTracking()
                 where order.OrderId == orderId
                 join pair in db.PaymentLedgerPairs
                     on new { Id = order.OrderId, Type = Pairings.PaymentOrderType }
@@ -74,8 +74,10 @@ public static class PaymentOrderEndpoints
                     pair.ReceiveTxId,
                     FirstLegAt = (DateTimeOffset?)pair.FirstLegAt,
                     pair.CompletedAt,
+                    // Filtered by the parameter rather than the outer row so the bounded (Take)
+                    // subquery is an index lookup on related_id, not a window over every leg.
                     Legs = db.LedgerEntries
-                        .Where(entry => entry.RelatedId == order.OrderId && entry.RelatedType == Pairings.PaymentOrderType)
+                        .Where(entry => entry.RelatedId == orderId && entry.RelatedType == Pairings.PaymentOrderType)
                         .OrderBy(entry => entry.OccurredAt)
                         .ThenBy(entry => entry.TxId)
                         .Take(MaxLegs)

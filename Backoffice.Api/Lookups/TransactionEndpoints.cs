@@ -24,20 +24,20 @@ public static class TransactionEndpoints
         return group;
     }
 
-    public static async Task<Results<Ok<TransactionResponse>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> GetTransaction(
+    public static async Task<Results<Ok<TransactionResponse>, NotFoundProblem, BadRequestProblem>> GetTransaction(
         [FromRoute(Name = TxIdParameter)] string txId,
         [AsParameters] LookupServices services)
     {
         if (!LookupId.IsValid(txId))
         {
-            return TypedResults.BadRequest(ApiProblems.InvalidId(services.HttpContext, TxIdParameter));
+            return new BadRequestProblem(ApiProblems.InvalidId(services.HttpContext, TxIdParameter));
         }
 
         var transaction = await services.DbMetrics.MeasureAsync(
             DbQueries.GetTx, cancellationToken => FindAsync(services.Db, txId, cancellationToken), services.CancellationToken);
 
         return transaction is null
-            ? TypedResults.NotFound(ApiProblems.NotFound(services.HttpContext, $"No ledger entry has tx_id '{txId}'."))
+            ? new NotFoundProblem(ApiProblems.NotFound(services.HttpContext, $"No ledger entry has tx_id '{txId}'."))
             : TypedResults.Ok(transaction);
     }
 
@@ -49,7 +49,7 @@ public static class TransactionEndpoints
     private static async Task<TransactionResponse?> FindAsync(BoDbContext db, string txId, CancellationToken cancellationToken)
     {
         var row = await (
-                from entry in db.LedgerEntries
+                from entry in db.LedgerEntries.AsNoTracking()
                 where entry.TxId == txId
                 join pair in db.PaymentLedgerPairs on entry.RelatedId equals pair.RelatedId into pairs
                 from pair in pairs.DefaultIfEmpty()

@@ -28,7 +28,7 @@ public static class WalletEndpoints
         return group;
     }
 
-    public static async Task<Results<Ok<WalletTransactionsPage>, BadRequest<ProblemDetails>>> ListWalletTransactions(
+    public static async Task<Results<Ok<WalletTransactionsPage>, BadRequestProblem>> ListWalletTransactions(
         [FromRoute(Name = WalletIdParameter)] string walletId,
         [FromQuery(Name = WalletListParameters.Limit)] string? limit,
         [FromQuery(Name = WalletListParameters.Cursor)] string? cursor,
@@ -40,13 +40,13 @@ public static class WalletEndpoints
     {
         if (!LookupId.IsValid(walletId))
         {
-            return TypedResults.BadRequest(ApiProblems.InvalidId(services.HttpContext, WalletIdParameter));
+            return new BadRequestProblem(ApiProblems.InvalidId(services.HttpContext, WalletIdParameter));
         }
 
         var query = WalletListParameters.Parse(walletId, limit, cursor, from, to, entryType, cursors, out var errors);
         if (query is null)
         {
-            return TypedResults.BadRequest(ApiProblems.InvalidParameters(services.HttpContext, errors));
+            return new BadRequestProblem(ApiProblems.InvalidParameters(services.HttpContext, errors));
         }
 
         var page = await services.DbMetrics.MeasureAsync(
@@ -64,7 +64,7 @@ public static class WalletEndpoints
         BoDbContext db, WalletListQuery query, WalletCursorCodec cursors, CancellationToken cancellationToken)
     {
         var filter = query.Filter;
-        var entries = db.LedgerEntries.Where(entry => entry.WalletId == filter.WalletId);
+        var entries = db.LedgerEntries.AsNoTracking().Where(entry => entry.WalletId == filter.WalletId);
         if (filter.EntryType is { } entryType)
         {
             entries = entries.Where(entry => entry.EntryType == entryType);
