@@ -2,6 +2,7 @@ using System.Net;
 using Backoffice.Api;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Backoffice.Tests.Api.Infrastructure;
 
@@ -15,6 +16,8 @@ public sealed class ApiApplication : WebApplicationFactory<AdminApiEntryPoint>
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly string _environment;
 
+    public LogSink Logs { get; } = new();
+
     public ApiApplication(IReadOnlyDictionary<string, string?> settings, string environment = "Development")
     {
         _settings = settings;
@@ -25,6 +28,7 @@ public sealed class ApiApplication : WebApplicationFactory<AdminApiEntryPoint>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         // Pin the auth mode so an AUTH_MODE in the developer's environment cannot change a test.
         builder.UseSetting("AUTH_MODE", "");
         foreach (var (key, value) in _settings)

@@ -78,6 +78,31 @@ public class ApiFixture(PostgresServerFixture server) : IAsyncLifetime
         return await db.AdminAuditLogs.Where(row => row.TraceId == traceId).OrderBy(row => row.Id).ToListAsync();
     }
 
+    public async Task<string> ScrapeAsync()
+    {
+        using var client = AnonymousClient();
+        return await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Scrapes until <paramref name="name"/> summed over <paramref name="labels"/> reaches
+    /// <paramref name="expected"/> (the exporter caches a scrape for a moment), and returns it.
+    /// </summary>
+    public async Task<double> WaitForMetricAsync(double expected, string name, params (string Name, string Value)[] labels)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var value = PrometheusText.Sum(await ScrapeAsync(), name, labels);
+            if (value >= expected || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
