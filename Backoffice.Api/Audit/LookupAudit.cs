@@ -53,8 +53,10 @@ internal sealed class LookupAuditFilter(
         Activity.Current?.SetTag(lookup.SpanTag, resourceId);
 
         var result = await next(context);
+        // A Results<…> union wraps the result the handler chose.
+        var outcome = result is INestedHttpResult nested ? nested.Result : result;
 
-        var statusCode = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        var statusCode = (outcome as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         var caller = authOptions.Mode == AuthModes.Disabled ? AdminCaller.Anonymous : AdminCaller.From(httpContext.User);
         var row = new AdminAuditLog
         {
@@ -77,7 +79,7 @@ internal sealed class LookupAuditFilter(
             StatusCode = statusCode,
             DurationMs = timeProvider.GetElapsedTime(started).TotalMilliseconds,
             ResultCount = statusCode == StatusCodes.Status200OK
-                ? (result as IValueHttpResult)?.Value is IListResult list ? list.ItemCount : 1
+                ? (outcome as IValueHttpResult)?.Value is IListResult list ? list.ItemCount : 1
                 : 0,
             TraceId = ApiProblems.TraceId(httpContext),
             ClientIp = ClientAddress(httpContext),
