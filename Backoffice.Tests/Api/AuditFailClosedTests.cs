@@ -5,6 +5,7 @@ using Npgsql;
 namespace Backoffice.Tests.Api;
 
 /// <summary>When the audit row cannot be committed the lookup answers 503 and shows nothing.</summary>
+[Collection(ApiTestGroup.Name)]
 public sealed class AuditFailClosedTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]

@@ -7,6 +7,7 @@ using Npgsql;
 namespace Backoffice.Tests.Api;
 
 /// <summary>Every request that reaches a lookup handler leaves exactly one complete audit row, committed before the answer.</summary>
+[Collection(ApiTestGroup.Name)]
 public sealed class AuditTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]

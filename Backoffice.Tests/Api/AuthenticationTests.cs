@@ -8,6 +8,7 @@ namespace Backoffice.Tests.Api;
 /// gets the right status, 401/403 never reach a handler (no audit row), and every rejection is
 /// counted by reason and logged by the authentication layer.
 /// </summary>
+[Collection(ApiTestGroup.Name)]
 public sealed class AuthenticationTests(ApiFixture api) : IClassFixture<ApiFixture>, IAsyncLifetime
 {
     private readonly string _txId = Rows.NewId("tx");

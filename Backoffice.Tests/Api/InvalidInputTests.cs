@@ -9,6 +9,7 @@ namespace Backoffice.Tests.Api;
 /// Every malformed id or parameter is a 400 problem naming it, with <c>code</c> and <c>trace_id</c>;
 /// unknown routes and methods are problems too; nothing here is ever a 500.
 /// </summary>
+[Collection(ApiTestGroup.Name)]
 public sealed class InvalidInputTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     private static readonly string Long129 = new('a', 129);

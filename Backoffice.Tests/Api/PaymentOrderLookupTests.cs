@@ -4,6 +4,7 @@ using Backoffice.Tests.Api.Infrastructure;
 
 namespace Backoffice.Tests.Api;
 
+[Collection(ApiTestGroup.Name)]
 public sealed class PaymentOrderLookupTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]

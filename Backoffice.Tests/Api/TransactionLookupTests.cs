@@ -3,6 +3,7 @@ using Backoffice.Tests.Api.Infrastructure;
 
 namespace Backoffice.Tests.Api;
 
+[Collection(ApiTestGroup.Name)]
 public sealed class TransactionLookupTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]

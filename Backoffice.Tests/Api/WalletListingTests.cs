@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Backoffice.Tests.Api;
 
+[Collection(ApiTestGroup.Name)]
 public sealed class WalletListingTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
