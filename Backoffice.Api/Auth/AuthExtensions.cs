@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 
 namespace Backoffice.Api.Auth;
@@ -63,7 +64,7 @@ public static class AuthExtensions
             });
         }
 
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<JwtBearerOptions>, HardenedJwtBearerOptions>();
+        builder.Services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, HardenedJwtBearerOptions>();
         return builder;
     }
 }

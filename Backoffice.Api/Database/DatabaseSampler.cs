@@ -3,16 +3,6 @@ using Npgsql;
 
 namespace Backoffice.Api.Database;
 
-/// <summary>The <c>Database</c> section of the API.</summary>
-public sealed class DatabaseOptions
-{
-    public const string SectionName = "Database";
-
-    /// <summary>How often the pool gauges and the replication lag are sampled.</summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
-}
-
 /// <summary>
 /// Samples the pool gauges and <c>db_replication_lag_seconds</c> in the background, so neither a
 /// request nor a scrape pays for a query: the lag is <c>now() - pg_last_xact_replay_timestamp()</c>

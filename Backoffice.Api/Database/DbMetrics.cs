@@ -25,11 +25,13 @@ public sealed class DbMetrics
 
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _queries;
-    private DatabaseSample _sample = DatabaseSample.None;
+    private readonly TimeProvider _timeProvider;
+    // Replaced whole by the sampler, read by scrapes.
+    private volatile DatabaseSample _sample = DatabaseSample.None;
 
     public DbMetrics(IMeterFactory meterFactory, TimeProvider timeProvider)
     {
-        TimeProvider = timeProvider;
+        _timeProvider = timeProvider;
         var meter = meterFactory.Create(ApiMetrics.MeterName);
         _latency = meter.CreateHistogram(
             "db_query_latency_seconds",
@@ -48,16 +50,12 @@ public sealed class DbMetrics
             unit: "s", description: "Replay lag of the database the API reads; 0 on a primary.");
     }
 
-    public TimeProvider TimeProvider { get; }
-
-    public DatabaseSample LastSample => _sample;
-
     public void Update(DatabaseSample sample) => _sample = sample;
 
     /// <summary>Runs one named query and records its latency and outcome.</summary>
     public async Task<T> MeasureAsync<T>(string query, Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
-        var started = TimeProvider.GetTimestamp();
+        var started = _timeProvider.GetTimestamp();
         var outcome = Error;
         try
         {
@@ -73,7 +71,7 @@ public sealed class DbMetrics
         finally
         {
             var tags = new KeyValuePair<string, object?>("query", query);
-            _latency.Record(TimeProvider.GetElapsedTime(started).TotalSeconds, tags);
+            _latency.Record(_timeProvider.GetElapsedTime(started).TotalSeconds, tags);
             _queries.Add(1, tags, new KeyValuePair<string, object?>("outcome", outcome));
         }
     }
