@@ -376,7 +376,8 @@ public sealed partial class SyncWorker(
             }
             catch (KafkaException ex)
             {
-                LogConsumeError(ex.Error.Code, ex.Error.Reason);
+                // Typically during a rebalance; the next refresh asks again.
+                LogCommittedLookupFailed(ex.Error.Code, ex.Error.Reason);
             }
         }
 
@@ -433,6 +434,9 @@ public sealed partial class SyncWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consume error {Code}: {Reason}")]
     private partial void LogConsumeError(ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read committed offsets for the lag gauge ({Code}: {Reason})")]
+    private partial void LogCommittedLookupFailed(ErrorCode code, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit failed ({Code}: {Reason}); the messages will be delivered again and counted as duplicates")]
     private partial void LogOffsetCommitFailed(ErrorCode code, string reason);

@@ -21,6 +21,9 @@ public sealed class KafkaLagTracker
     public void HighWatermark(string topic, int partition, long offset) =>
         _partitions.AddOrUpdate((topic, partition), _ => new Entry(offset, null), (_, e) => e with { High = offset });
 
+    /// <summary>The partitions this instance owns right now.</summary>
+    public IReadOnlyCollection<(string Topic, int Partition)> Partitions => [.. _partitions.Keys];
+
     public bool HasCommitted(string topic, int partition) =>
         _partitions.TryGetValue((topic, partition), out var e) && e.Committed is not null;
 

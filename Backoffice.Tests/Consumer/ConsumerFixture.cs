@@ -37,11 +37,15 @@ public sealed class ConsumerFixture(PostgresServerFixture postgres, KafkaBrokerF
         Host = new ConsumerHost(Settings, ("Consumer:MaxBatchDelay", "00:00:00.100")).Start();
     }
 
-    internal static async Task<ConsumerSettings> CreateSettingsAsync(KafkaBrokerFixture kafka, string database, int partitions = KafkaBrokerFixture.DefaultPartitions) => new(
+    internal static async Task<ConsumerSettings> CreateSettingsAsync(
+        KafkaBrokerFixture kafka,
+        string database,
+        int ledgerPartitions = KafkaBrokerFixture.DefaultPartitions,
+        int orderPartitions = KafkaBrokerFixture.DefaultPartitions) => new(
         database,
         kafka.BootstrapServers,
-        await kafka.CreateTopicAsync("ledger", partitions),
-        await kafka.CreateTopicAsync("orders", partitions),
+        await kafka.CreateTopicAsync("ledger", ledgerPartitions),
+        await kafka.CreateTopicAsync("orders", orderPartitions),
         KafkaBrokerFixture.UniqueGroupId("sync"));
 
     public async ValueTask DisposeAsync()

@@ -69,6 +69,9 @@ internal sealed class ConsumerHost(IReadOnlyDictionary<string, string?> configur
         return this;
     }
 
+    /// <summary>Information and above from the consumer's own categories (<c>Backoffice.*</c>), in order.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
+
     public long Counter(string instrument, string tags) => Counters.GetValueOrDefault((instrument, tags));
 
     public long Messages(string stream, string result) => Counter("consumer_messages_total", $"result={result},stream={stream}");
@@ -96,7 +99,7 @@ internal sealed class ConsumerHost(IReadOnlyDictionary<string, string?> configur
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new TestOutputLoggerProvider()));
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(Logs)));
     }
 
     protected override void Dispose(bool disposing)
@@ -117,23 +120,31 @@ internal sealed class ConsumerHost(IReadOnlyDictionary<string, string?> configur
 }
 
 /// <summary>Consumer warnings and errors go to the running test's output, so a failing test shows why.</summary>
-internal sealed class TestOutputLoggerProvider : ILoggerProvider
+internal sealed class TestOutputLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName);
+    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, sink);
 
     public void Dispose()
     {
     }
 
-    private sealed class TestOutputLogger(string category) : ILogger
+    private sealed class TestOutputLogger(string category, ConcurrentQueue<string> sink) : ILogger
     {
+        /// <summary>BO_TEST_CONSUMER_LOGS=1 shows everything down to librdkafka debug messages.</summary>
+        private static readonly LogLevel OutputLevel = Environment.GetEnvironmentVariable("BO_TEST_CONSUMER_LOGS") is null ? LogLevel.Warning : LogLevel.Debug;
+
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= OutputLevel || (logLevel >= LogLevel.Information && category.StartsWith("Backoffice.", StringComparison.Ordinal));
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (logLevel >= LogLevel.Information && category.StartsWith("Backoffice.", StringComparison.Ordinal))
+            {
+                sink.Enqueue(formatter(state, exception));
+            }
+
+            if (logLevel >= OutputLevel)
             {
                 TestContext.Current.TestOutputHelper?.WriteLine($"[{logLevel}] {category}: {formatter(state, exception)}{(exception is null ? "" : $" {exception.GetType().Name}: {exception.Message}")}");
             }
