@@ -35,6 +35,12 @@ public static class SyncConsumerExtensions
         }
 
         services.AddBoDbContext(connectionString);
+        if (builder.Configuration["Logging:LogLevel:Npgsql"] is null)
+        {
+            // Npgsql logs every command at Information: thousands of lines a second at full speed.
+            builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+        }
+
         services.AddKafkaProfile(ConsumerOptions.Section);
 
         services.AddOptions<ConsumerOptions>().BindConfiguration(ConsumerOptions.Section).ValidateOnStart();

@@ -1,39 +1,12 @@
 using System.Diagnostics;
 using Backoffice.Tests.Infrastructure;
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
 
 namespace Backoffice.Tests.Consumer;
 
-/// <summary>Bad configuration stops start-up with the key to fix (§1); SIGTERM finishes, commits and leaves within 10 s (§5).</summary>
-public sealed class StartupAndShutdownTests(PostgresDatabaseFixture database, KafkaBrokerFixture kafka) : IClassFixture<PostgresDatabaseFixture>
+/// <summary>Stopping the host (SIGTERM's path) finishes, commits and leaves within 10 s (§5); see <see cref="ConsumerProcessTests"/> for a real SIGTERM.</summary>
+public sealed class GracefulShutdownTests(PostgresDatabaseFixture database, KafkaBrokerFixture kafka) : IClassFixture<PostgresDatabaseFixture>
 {
-    [Theory]
-    [InlineData("Consumer:Profile", "staging", "Consumer:Profile: unknown Kafka profile 'staging'")]
-    [InlineData("Consumer:Profiles:local:Topics:ledger", "", "Consumer:Profiles:local:Topics:ledger")]
-    [InlineData("Consumer:MaxBatchSize", "0", "Consumer:MaxBatchSize must be between 1 and 10000")]
-    [InlineData("Pairing:StaleAfter", "-00:00:01", "Pairing:StaleAfter must be positive")]
-    public async Task Invalid_configuration_fails_start_up_naming_the_key(string key, string value, string expected)
-    {
-        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString);
-        await using var host = new ConsumerHost(settings, (key, value));
-
-        var error = Assert.Throws<OptionsValidationException>(() => host.Start());
-
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_missing_database_connection_string_fails_start_up_naming_it()
-    {
-        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString);
-        await using var host = new ConsumerHost(settings, ("ConnectionStrings:backoffice", null));
-
-        var error = Assert.ThrowsAny<Exception>(() => host.Start());
-
-        Assert.Contains("ConnectionStrings:backoffice", error.ToString(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Graceful_shutdown_commits_the_offsets_and_leaves_the_group_within_10_seconds()
     {
