@@ -160,6 +160,8 @@ public sealed partial class SyncWorker(
 
                 try
                 {
+                    // The database work of the batch nests under one span linked to the message spans.
+                    using var write = ConsumerTracing.StartBatch(pending);
                     await processor.WriteAsync(pending, (delay, ct) => WaitPausedAsync(consumer, batch, delay, stoppingToken, ct), hardStop);
                     break;
                 }
@@ -242,6 +244,12 @@ public sealed partial class SyncWorker(
             }
         }
         while (timeProvider.GetElapsedTime(started) < delay);
+
+        // A revocation served by the last poll must not be followed by another attempt on its partitions.
+        if (batch.Abandoned || stoppingToken.IsCancellationRequested)
+        {
+            throw new BatchAbandonedException();
+        }
 
         return Task.CompletedTask;
     }

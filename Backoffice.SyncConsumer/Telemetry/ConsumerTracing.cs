@@ -12,6 +12,9 @@ public static class ConsumerTracing
 {
     public const string SourceName = "Backoffice.SyncConsumer";
 
+    /// <summary>Keeps a 500-message batch span small; the first links are enough to navigate.</summary>
+    private const int MaxLinks = 64;
+
     public static ActivitySource Source { get; } = new(SourceName);
 
     /// <summary>Starts the span of a message without making it <see cref="Activity.Current"/> (a batch holds many).</summary>
@@ -47,6 +50,23 @@ public static class ConsumerTracing
             }
         }
 
+        return activity;
+    }
+
+    /// <summary>
+    /// The span of one batch write (the current span while it runs, so database spans nest under it),
+    /// a root linked to the spans of the messages it writes.
+    /// </summary>
+    public static Activity? StartBatch(IReadOnlyCollection<Ingest.BatchItem> items)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var links = items.Where(i => i.Span is not null).Take(MaxLinks).Select(i => new ActivityLink(i.Span!.Context)).ToList();
+        var activity = Source.StartActivity("write batch", ActivityKind.Internal, parentContext: default, links: links);
+        activity?.SetTag("bo.batch_size", items.Count);
         return activity;
     }
 
