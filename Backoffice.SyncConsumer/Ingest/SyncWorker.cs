@@ -236,8 +236,10 @@ public sealed partial class SyncWorker(
                 batch.AssignmentChanged = false;
             }
 
+            // Never a negative timeout: librdkafka reads it as "wait forever".
             var remaining = delay - timeProvider.GetElapsedTime(started);
-            if (Consume(consumer, remaining < PollSlice ? remaining : PollSlice) is { } record)
+            var slice = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining < PollSlice ? remaining : PollSlice;
+            if (Consume(consumer, slice) is { } record)
             {
                 // Fetched before the pause took effect: keep it for the next batch, in order.
                 _carryOver.Add(record);

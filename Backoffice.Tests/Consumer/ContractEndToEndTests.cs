@@ -86,6 +86,8 @@ public sealed class ContractEndToEndTests(ConsumerFixture fixture) : IClassFixtu
         var stored = await db.LedgerEntries.CountAsync(e => e.TxId.StartsWith($"tx-{_id}-"), TestContext.Current.CancellationToken);
         Assert.Equal(29, stored);
         Assert.False(await db.LedgerEntries.AnyAsync(e => e.TxId == $"tx-{_id}-17", TestContext.Current.CancellationToken));
+        // It was isolated by splitting a batch it shared with others, not written alone by chance.
+        Assert.Contains(fixture.Host.Logs, line => line.Contains("splitting the batch", StringComparison.Ordinal) && line.Contains("22P05", StringComparison.Ordinal));
     }
 
     [Fact]
