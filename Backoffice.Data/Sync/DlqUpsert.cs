@@ -18,6 +18,7 @@ public static class DlqUpsert
                     $9::text[], $10::text[], $11::text[], $12::text[])
             AS t(topic, partition, "offset", message_key, payload, payload_size, payload_sha256, headers, stream,
                  error_code, error_stage, error_message)
+        ORDER BY topic, partition, "offset"
         ON CONFLICT (topic, partition, "offset") DO UPDATE SET
             attempt_count = dlq.attempt_count + 1,
             last_failed_at = excluded.last_failed_at,

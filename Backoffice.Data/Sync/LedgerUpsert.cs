@@ -33,6 +33,8 @@ public static class LedgerUpsert
                    occurred_at, updated_at, source_version, now(), now(), event_id,
                    source_topic, source_partition, source_offset, payload::jsonb
             FROM input
+            -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
+            ORDER BY tx_id
             ON CONFLICT (tx_id) DO UPDATE SET
                 wallet_id = excluded.wallet_id,
                 entry_type = excluded.entry_type,

@@ -26,6 +26,8 @@ public static class PaymentOrderUpsert
                    source_version, now(), now(), event_id,
                    source_topic, source_partition, source_offset, payload::jsonb
             FROM input
+            -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
+            ORDER BY order_id
             ON CONFLICT (order_id) DO UPDATE SET
                 status = excluded.status,
                 amount = excluded.amount,

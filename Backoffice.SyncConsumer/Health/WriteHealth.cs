@@ -7,8 +7,6 @@ public sealed class WriteHealth(TimeProvider timeProvider) : IHealthCheck
 {
     private volatile Failure? _failure;
 
-    public bool IsFailing => _failure is not null;
-
     public void Failed(Exception exception)
     {
         var current = _failure;
