@@ -1,7 +1,9 @@
 using Backoffice.Data;
 using Backoffice.LocalInfra.Postgres;
+using Backoffice.SyncConsumer.Telemetry;
 using Backoffice.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Backoffice.Tests.Consumer;
 
@@ -51,6 +53,51 @@ public sealed class DatabaseOutageTests(KafkaBrokerFixture kafka)
         Assert.Equal(messages, await db.LedgerEntries.CountAsync(TestContext.Current.CancellationToken));
         Assert.Equal(0, await db.ConsumerDlqEvents.CountAsync(TestContext.Current.CancellationToken));
         await Eventually.Holds(async () => Assert.Equal(200, (await host.HealthAsync()).Status));
+    }
+
+    [Fact]
+    public async Task Partitions_revoked_while_a_batch_waits_for_the_database_are_handed_over_without_loss_or_double_writes()
+    {
+        const int messages = 200;
+        await using var server = new LocalPostgresServer(new LocalPostgresOptions { UnsafeFastSettings = true });
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        await server.EnsureDatabaseAsync("backoffice", TestContext.Current.CancellationToken);
+        var connectionString = server.GetConnectionString("backoffice");
+        var testConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        await using (var migrate = new BoDbContext(PostgresServerFixture.CreateContextOptions(testConnectionString)))
+        {
+            await migrate.Database.MigrateAsync(TestContext.Current.CancellationToken);
+        }
+
+        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, connectionString, ledgerPartitions: 4, orderPartitions: 1);
+        await using var first = new ConsumerHost(settings).Start();
+        using var producer = new TestProducer(kafka.BootstrapServers);
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await SendAsync(producer, settings, id, 0, messages / 2);
+        await Eventually.Holds(() => Assert.Equal(messages / 2, first.MessagesTotal()));
+
+        await server.StopAsync(TestContext.Current.CancellationToken);
+        await SendAsync(producer, settings, id, messages / 2, messages);
+        await Eventually.Holds(async () => Assert.Equal(503, (await first.HealthAsync()).Status));
+
+        // A second instance joins while the first is retrying a batch: the first gives up the
+        // revoked partitions' part of its batch, the second reads it again from the committed offsets.
+        await using var second = new ConsumerHost(settings).Start();
+        await Eventually.Holds(
+            () =>
+            {
+                Assert.NotEmpty(second.Services.GetRequiredService<KafkaLagTracker>().Partitions);
+                Assert.Contains(first.Logs, line => line.StartsWith("Partitions revoked", StringComparison.Ordinal));
+            },
+            TimeSpan.FromSeconds(60));
+        await server.StartAsync(TestContext.Current.CancellationToken);
+
+        await Eventually.Holds(() => Assert.Equal(messages, first.MessagesTotal() + second.MessagesTotal()), TimeSpan.FromSeconds(60));
+        Assert.Equal(messages, first.Messages("ledger", "upserted") + second.Messages("ledger", "upserted"));
+        Assert.Equal((0L, 0L), (first.Messages("ledger", "duplicate"), second.Messages("ledger", "duplicate")));
+        await using var db = new BoDbContext(PostgresServerFixture.CreateContextOptions(testConnectionString));
+        Assert.Equal(messages, await db.LedgerEntries.CountAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, await db.ConsumerDlqEvents.CountAsync(TestContext.Current.CancellationToken));
     }
 
     private static async Task SendAsync(TestProducer producer, ConsumerSettings settings, string id, int from, int to)
