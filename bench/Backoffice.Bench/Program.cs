@@ -34,6 +34,7 @@ var summary = new JsonObject
     ["machine"] = await MachineInfo.DescribeAsync(context),
     ["load_average_at_start"] = MachineInfo.LoadAverage(),
     ["service_logging"] = ServiceLauncher.QuietLogs ? "warnings only (BENCH_QUIET_SERVICE_LOGS=1)" : "as shipped (no overrides)",
+    ["service_environment_overrides"] = new JsonObject([.. ServiceLauncher.ChildOverrides.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value))]),
 };
 var results = new JsonObject();
 var allTargets = new JsonArray();
@@ -54,6 +55,7 @@ foreach (var name in selected)
             _ => await new LookupBenchmark(context, quick ? new LookupSettings(LedgerEntries: 50_000, OpenLoopSeconds: 5, SaturationSeconds: 5) : new LookupSettings()).RunAsync(),
         };
         result["duration_seconds"] = Math.Round((clock.Elapsed - started).TotalSeconds, 1);
+        result["load_average_at_end"] = MachineInfo.LoadAverage();
         results[name] = result.Json;
         foreach (var target in result.Targets)
         {

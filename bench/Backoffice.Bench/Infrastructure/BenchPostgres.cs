@@ -108,5 +108,43 @@ public sealed class BenchPostgres : IAsyncDisposable
         return settings;
     }
 
+    public static async Task ResetStatementsAsync(string connectionString, CancellationToken cancellationToken) =>
+        await ExecuteAsync(connectionString, "SELECT pg_stat_statements_reset()", cancellationToken);
+
+    /// <summary>The statements of this database that took the most server time since the last reset (pg_stat_statements).</summary>
+    public static async Task<JsonArray> TopStatementsAsync(string connectionString, int count, CancellationToken cancellationToken)
+    {
+        var top = new JsonArray();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT regexp_replace(left(query, 160), '\s+', ' ', 'g'), calls, total_exec_time, rows,
+                   shared_blks_hit, shared_blks_read, wal_bytes
+            FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            ORDER BY total_exec_time DESC LIMIT $1
+            """, connection);
+        command.Parameters.AddWithValue(count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var calls = reader.GetInt64(1);
+            top.Add(new JsonObject
+            {
+                ["query"] = reader.GetString(0),
+                ["calls"] = calls,
+                ["total_ms"] = BenchResult.Round(reader.GetDouble(2), 1),
+                ["mean_ms"] = BenchResult.Round(calls == 0 ? 0 : reader.GetDouble(2) / calls, 3),
+                ["rows"] = reader.GetInt64(3),
+                ["shared_blocks_hit"] = reader.GetInt64(4),
+                ["shared_blocks_read"] = reader.GetInt64(5),
+                ["wal_mib"] = BenchResult.Round((double)reader.GetDecimal(6) / 1048576.0, 1),
+            });
+        }
+
+        return top;
+    }
+
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 }

@@ -16,19 +16,16 @@ public sealed partial class ChildProcess : IAsyncDisposable
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly Process _process;
-    private readonly StreamWriter _log;
-    private readonly Lock _logGate = new();
     private readonly CancellationTokenSource _sampling = new();
     private readonly Task _sampler;
     private long _peakHwmKib;
     private long _peakRssKib;
     private bool _disposed;
 
-    private ChildProcess(string name, Process process, StreamWriter log)
+    private ChildProcess(string name, Process process)
     {
         Name = name;
         _process = process;
-        _log = log;
         _sampler = Task.Run(SampleAsync);
     }
 
@@ -47,14 +44,20 @@ public sealed partial class ChildProcess : IAsyncDisposable
         BenchContext context, string name, string fileName, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var startInfo = new ProcessStartInfo(fileName)
+        // The child writes its output straight into the log file (a shell that execs it with the
+        // redirection in place, so the pid stays the child's): the harness never sits in the output
+        // path, so a chatty process is not slowed down by the harness reading its pipe.
+        var logPath = Path.Combine(context.LogsDirectory, $"{name}.log");
+        File.WriteAllText(logPath, "");
+        var startInfo = new ProcessStartInfo("/bin/sh")
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
             UseShellExecute = false,
+            RedirectStandardInput = true,
             WorkingDirectory = workingDirectory ?? (Path.IsPathRooted(fileName) ? Path.GetDirectoryName(fileName)! : context.RepositoryRoot),
         };
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$BENCH_CHILD_LOG\" 2>&1");
+        startInfo.ArgumentList.Add(fileName);
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
@@ -66,20 +69,15 @@ public sealed partial class ChildProcess : IAsyncDisposable
             startInfo.Environment.Remove(variable);
         }
 
+        startInfo.Environment["BENCH_CHILD_LOG"] = logPath;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[key] = value;
         }
 
-        var logPath = Path.Combine(context.LogsDirectory, $"{name}.log");
-        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         process.Start();
-        var child = new ChildProcess(name, process, log) { LogPath = logPath };
-        process.OutputDataReceived += (_, e) => child.WriteLog(e.Data);
-        process.ErrorDataReceived += (_, e) => child.WriteLog(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var child = new ChildProcess(name, process) { LogPath = logPath };
         context.Log($"started {name} (pid {process.Id}), output in {Path.GetRelativePath(context.RepositoryRoot, logPath)}");
         return child;
     }
@@ -107,11 +105,6 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public async Task<string> ReadLogAsync()
     {
-        lock (_logGate)
-        {
-            _log.Flush();
-        }
-
         await using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync();
@@ -160,10 +153,6 @@ public sealed partial class ChildProcess : IAsyncDisposable
         _sampling.Dispose();
         _process.WaitForExit(5000);
         _process.Dispose();
-        lock (_logGate)
-        {
-            _log.Dispose();
-        }
     }
 
     public static string Tail(string text, int characters) =>
@@ -183,22 +172,6 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
         catch (Win32Exception)
         {
-        }
-    }
-
-    private void WriteLog(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_logGate)
-        {
-            if (!_disposed)
-            {
-                _log.WriteLine(line);
-            }
         }
     }
 

@@ -42,8 +42,22 @@ public static class ServiceLauncher
             environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         }
 
+        foreach (var (name, value) in ChildOverrides)
+        {
+            environment[name] = value;
+        }
+
         return environment;
     }
+
+    /// <summary>
+    /// <c>BENCH_CHILD_&lt;NAME&gt;=value</c> in the harness's environment sets <c>NAME=value</c> for the
+    /// consumer and the API: diagnostic runs (e.g. <c>BENCH_CHILD_DOTNET_gcServer=0</c>), reported in the summary.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ChildOverrides { get; } =
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Where(e => ((string)e.Key).StartsWith("BENCH_CHILD_", StringComparison.Ordinal) && (string)e.Key != "BENCH_CHILD_LOG")
+            .ToDictionary(e => ((string)e.Key)["BENCH_CHILD_".Length..], e => (string?)e.Value ?? "", StringComparer.Ordinal);
 
     public static bool QuietLogs => Environment.GetEnvironmentVariable("BENCH_QUIET_SERVICE_LOGS") == "1";
 

@@ -38,7 +38,9 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
 
         // 2. Baseline: COPY + merge on the same server, then a checkpoint so its writes do not land in the consumer's run.
         await BenchPostgres.ExecuteAsync(consumerDb, "CHECKPOINT", cancellationToken);
+        await BenchPostgres.ResetStatementsAsync(baselineDb, cancellationToken);
         var baseline = await CopyMergeBaseline.RunAsync(context, baselineDb, valid, deliveries);
+        baseline["top_statements"] = await BenchPostgres.TopStatementsAsync(baselineDb, 5, cancellationToken);
         await CheckRowsAsync(baselineDb, expected, "baseline");
         baseline["matches_oracle"] = true;
         result["baseline"] = baseline;
@@ -114,6 +116,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
     private async Task<JsonObject> RunConsumerAsync(BenchKafka kafka, string connectionString, ExpectedState expected, long messages)
     {
         var cancellationToken = context.CancellationToken;
+        await BenchPostgres.ResetStatementsAsync(connectionString, cancellationToken);
         var cpu = new CpuMeter();
         var clock = Stopwatch.StartNew();
         var consumer = await ServiceLauncher.StartConsumerAsync(context, "ingest-consumer", connectionString, kafka.BootstrapServers);
@@ -205,6 +208,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["progress"] = progress,
             ["process"] = consumer.Describe(consumerCpu),
             ["matches_oracle"] = true,
+            ["top_statements"] = await BenchPostgres.TopStatementsAsync(connectionString, 8, cancellationToken),
         };
     }
 
