@@ -47,6 +47,27 @@ public sealed class TrafficGeneratorTests(GeneratedTraffic traffic) : IClassFixt
     }
 
     [Fact]
+    public void Messages_are_emitted_in_simulated_time_at_the_configured_rate()
+    {
+        var times = traffic.Messages.Select(m => m.At).ToList();
+        var span = times[^1] - times[0];
+
+        Assert.Equal(times.Order(), times);
+        Assert.InRange(traffic.Messages.Count / span.TotalSeconds, traffic.Options.EventsPerSecond * 0.95, traffic.Options.EventsPerSecond * 1.05);
+    }
+
+    [Fact]
+    public void A_new_version_is_sent_at_its_event_time()
+    {
+        var versions = traffic.Messages.Where(m => m.Kind == MessageKind.Version).ToList();
+
+        Assert.All(versions.Where(m => m.PaymentOrder?.UpdatedAt is not null), m => Assert.Equal(m.PaymentOrder!.UpdatedAt, m.At));
+        Assert.All(versions.Where(m => m.Ledger?.UpdatedAt is not null), m => Assert.Equal(m.Ledger!.UpdatedAt, m.At));
+        Assert.All(traffic.Messages.Where(m => m.Kind is MessageKind.Duplicate or MessageKind.Stale), m =>
+            Assert.True(m.At >= (m.Ledger?.OccurredAt ?? m.PaymentOrder!.CreatedAt), "A re-send cannot precede the event."));
+    }
+
+    [Fact]
     public void Scenario_shares_match_the_options()
     {
         var plans = traffic.Plans;

@@ -65,7 +65,7 @@ public static class GenerateCommand
             SimulatorKafka.ApplyProducerDefaults(config, bulk: arguments.Rate is 0 or > 1_000);
             using var producer = SimulatorKafka.CreateProducer(config, loggerFactory);
             var simulatorProducer = new SimulatorProducer(producer, topics.For, timeProvider, loggerFactory.CreateLogger<SimulatorProducer>());
-            produced = await simulatorProducer.ProduceAsync(messages, arguments.Rate, deliveries, cancellationToken);
+            produced = await simulatorProducer.ProduceAsync(messages, ProducePacing.Rate(arguments.Rate), deliveries, cancellationToken);
         }
         else
         {

@@ -8,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Backoffice.Simulator.Continuous;
 
 /// <summary>
-/// Produces simulated traffic until the host stops, at <c>Simulator:EventsPerSecond</c>, with event
-/// times that follow the wall clock. Names a few payments of each outcome at start-up so a developer
+/// Produces simulated traffic until the host stops (or <c>Simulator:Payments</c> are done) at
+/// <c>Simulator:EventsPerSecond</c> on average: each message is sent when the wall clock reaches its
+/// simulated time, so event times (<c>updated_at</c>, <c>occurred_at</c>) match produce times. Names a few payments of each outcome at start-up so a developer
 /// can look them up, and logs what it sent every <see cref="SimulatorOptions.LogInterval"/>.
 /// </summary>
 public sealed partial class SimulatorWorker(
@@ -24,9 +25,7 @@ public sealed partial class SimulatorWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Start at "now" so event times (updated_at, occurred_at) track produce times.
-        var now = timeProvider.GetUtcNow();
-        var generator = new TrafficGenerator(traffic.Value with { StartTime = now, Payments = traffic.Value.Payments });
+        var generator = new TrafficGenerator(traffic.Value with { StartTime = timeProvider.GetUtcNow() });
         var settings = generator.Options;
         LogStarting(topics.Ledger, topics.PaymentOrder, settings.EventsPerSecond, settings.Seed, settings.EffectiveIdPrefix);
         AnnounceSamples(generator, options.Value.SampleCount);
@@ -40,12 +39,12 @@ public sealed partial class SimulatorWorker(
         var reporter = ReportAsync(tally, simulatorProducer, reporting.Token);
         try
         {
-            await simulatorProducer.ProduceAsync(generator.Generate().Select(tally.Observe), settings.EventsPerSecond, deliveries: null, stoppingToken);
-            LogFinished(tally.Messages, simulatorProducer.Delivered, simulatorProducer.Failed);
+            await simulatorProducer.ProduceAsync(generator.Generate().Select(tally.Observe), ProducePacing.EventTime, deliveries: null, stoppingToken);
+            LogFinished(simulatorProducer.Enqueued, simulatorProducer.Delivered, simulatorProducer.Failed);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            LogStopped(tally.Messages, simulatorProducer.Delivered, simulatorProducer.Failed);
+            LogStopped(simulatorProducer.Enqueued, simulatorProducer.Delivered, simulatorProducer.Failed);
         }
         finally
         {
@@ -97,7 +96,7 @@ public sealed partial class SimulatorWorker(
                 var delta = current - last;
                 last = current;
                 LogProgress(delta.Messages, interval, delta.Payments, delta.Withheld, delta.Duplicates, delta.Stale, delta.Malformed,
-                    delta.Tombstones, current.Messages, simulatorProducer.Delivered, simulatorProducer.Failed);
+                    delta.Tombstones, simulatorProducer.Enqueued, simulatorProducer.Delivered, simulatorProducer.Failed);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -118,11 +117,11 @@ public sealed partial class SimulatorWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent {Messages} messages in the last {Interval}: {Payments} new payments ({Withheld} with a leg withheld), {Duplicates} duplicates, {Stale} stale versions, {Malformed} malformed, {Tombstones} tombstones; {Total} sent, {Delivered} delivered, {Failed} failed in total")]
     private partial void LogProgress(long messages, TimeSpan interval, long payments, long withheld, long duplicates, long stale, long malformed, long tombstones, long total, long delivered, long failed);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Simulation finished: {Messages} messages, {Delivered} delivered, {Failed} failed")]
-    private partial void LogFinished(long messages, long delivered, long failed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Simulation finished: {Sent} messages sent, {Delivered} delivered, {Failed} failed")]
+    private partial void LogFinished(long sent, long delivered, long failed);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Simulation stopped: {Messages} messages, {Delivered} delivered, {Failed} failed")]
-    private partial void LogStopped(long messages, long delivered, long failed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Simulation stopped: {Sent} messages sent, {Delivered} delivered, {Failed} failed")]
+    private partial void LogStopped(long sent, long delivered, long failed);
 }
 
 /// <summary>Counts of what the generator emitted, updated on the produce loop and read by the reporter.</summary>

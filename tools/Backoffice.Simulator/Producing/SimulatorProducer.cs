@@ -6,6 +6,36 @@ using Microsoft.Extensions.Logging;
 
 namespace Backoffice.Simulator.Producing;
 
+/// <summary>How fast to produce.</summary>
+public sealed record ProducePacing
+{
+    private ProducePacing(double eventsPerSecond, bool followEventTime)
+    {
+        EventsPerSecond = eventsPerSecond;
+        FollowEventTime = followEventTime;
+    }
+
+    /// <summary>As fast as the client accepts (bulk loads).</summary>
+    public static ProducePacing Unpaced { get; } = new(0, false);
+
+    /// <summary>
+    /// Each message when the wall clock reaches its simulated time (<see cref="SimulatedMessage.At"/>):
+    /// event times then match produce times, and after a stall the producer catches up.
+    /// </summary>
+    public static ProducePacing EventTime { get; } = new(0, true);
+
+    /// <summary>A steady rate (token bucket); 0 means unpaced.</summary>
+    public double EventsPerSecond { get; }
+
+    public bool FollowEventTime { get; }
+
+    public static ProducePacing Rate(double eventsPerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(eventsPerSecond);
+        return eventsPerSecond == 0 ? Unpaced : new(eventsPerSecond, false);
+    }
+}
+
 /// <summary>The result of one <see cref="SimulatorProducer.ProduceAsync"/> call.</summary>
 public sealed record ProduceSummary(long Enqueued, long Delivered, long Failed, TimeSpan Elapsed, string? FirstError)
 {
@@ -14,7 +44,7 @@ public sealed record ProduceSummary(long Enqueued, long Delivered, long Failed, 
 
 /// <summary>
 /// Sends generated messages to the stream topics through an idempotent producer (acks=all), paced
-/// by a token bucket (rate 0 = as fast as the client accepts), with a W3C <c>traceparent</c> header on
+/// by a token bucket, by the messages' simulated times, or not at all (<see cref="ProducePacing"/>), with a W3C <c>traceparent</c> header on
 /// every message from a producer span of <see cref="SimulatorTelemetry.ActivitySource"/>. Delivery
 /// reports are recorded in a <see cref="DeliveryLog"/> when one is given. Always flushes before returning.
 /// </summary>
@@ -52,15 +82,15 @@ public sealed partial class SimulatorProducer
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Produces <paramref name="messages"/> at <paramref name="eventsPerSecond"/> (0 = unpaced), then
-    /// flushes. On cancellation it stops enqueueing, still flushes (up to <see cref="FlushTimeout"/>) and throws.
+    /// Produces <paramref name="messages"/> paced by <paramref name="pacing"/>, then flushes. On
+    /// cancellation it stops enqueueing, still flushes (up to <see cref="FlushTimeout"/>) and throws.
     /// </summary>
     public async Task<ProduceSummary> ProduceAsync(
-        IEnumerable<SimulatedMessage> messages, double eventsPerSecond, DeliveryLog? deliveries, CancellationToken cancellationToken)
+        IEnumerable<SimulatedMessage> messages, ProducePacing pacing, DeliveryLog? deliveries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        ArgumentOutOfRangeException.ThrowIfNegative(eventsPerSecond);
-        var bucket = eventsPerSecond > 0 ? new TokenBucket(eventsPerSecond, _timeProvider) : null;
+        ArgumentNullException.ThrowIfNull(pacing);
+        var bucket = pacing.EventsPerSecond > 0 ? new TokenBucket(pacing.EventsPerSecond, _timeProvider) : null;
         var started = _timeProvider.GetTimestamp();
         var (enqueuedBefore, deliveredBefore, failedBefore) = (Enqueued, Delivered, Failed);
         try
@@ -71,6 +101,10 @@ public sealed partial class SimulatorProducer
                 if (bucket is not null)
                 {
                     await bucket.TakeAsync(cancellationToken);
+                }
+                else if (pacing.FollowEventTime && message.At - _timeProvider.GetUtcNow() is { } wait && wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait, _timeProvider, cancellationToken);
                 }
 
                 await EnqueueAsync(message, deliveries, cancellationToken);

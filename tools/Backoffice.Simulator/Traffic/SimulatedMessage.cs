@@ -111,7 +111,8 @@ public sealed record PaymentPlan(
 /// One generated Kafka message and what the consumer must make of it. <see cref="Key"/> is the
 /// entity id (<c>tx_id</c> for ledger legs, <c>order_id</c> for payment orders) so an entity stays on
 /// one partition. <see cref="Value"/> is null for a tombstone. Headers (<c>traceparent</c>) are added
-/// when the message is produced, because they name the produce span.
+/// when the message is produced, because they name the produce span. <see cref="At"/> is the
+/// simulated time the message is sent at (messages are emitted in that order).
 /// </summary>
 public sealed record SimulatedMessage(
     long Sequence,
@@ -123,7 +124,8 @@ public sealed record SimulatedMessage(
     PaymentOrderFact? PaymentOrder,
     string? ExpectedErrorCode,
     string? Description,
-    PaymentPlan? Payment)
+    PaymentPlan? Payment,
+    DateTimeOffset At = default)
 {
     /// <summary>The ledger <c>tx_id</c> this message concerns (its key on the ledger stream).</summary>
     public string? TxId => Stream == StreamKind.Ledger ? Key : null;

@@ -35,22 +35,10 @@ public sealed class TrafficGenerator
 
     public TrafficOptions Options => _options;
 
-    /// <summary>Average messages per payment under these options (used to space payments in simulated time).</summary>
-    public double MessagesPerPayment
-    {
-        get
-        {
-            var o = _options;
-            var legsSent = ((1 - o.RollbackShare) * 2) - o.WithheldShare;
-            var originals = (legsSent * (1 + o.LegUpdateShare)) + 3 - o.WithheldShare;
-            return originals * (1 + o.DuplicateShare + o.StaleShare + o.MalformedShare + o.TombstoneShare);
-        }
-    }
-
     /// <summary>The messages in emission order. Each enumeration starts afresh and yields the same sequence.</summary>
     public IEnumerable<SimulatedMessage> Generate(long? stopAfterMessages = null)
     {
-        using var run = new Run(_options, MessagesPerPayment);
+        using var run = new Run(_options);
         long emitted = 0;
         for (long number = 1; _options.Payments is not { } total || number <= total; number++)
         {
@@ -60,17 +48,19 @@ public sealed class TrafficGenerator
             }
 
             var start = run.NextPaymentTime();
-            while (run.TryDequeueUntil(start, out var message))
+            while (run.TryDequeueUntil(start, emitted, out var message))
             {
-                yield return message with { Sequence = emitted++ };
+                emitted++;
+                yield return message;
             }
 
             run.PlanPayment(number, start);
         }
 
-        while (run.TryDequeueUntil(DateTimeOffset.MaxValue, out var message))
+        while (run.TryDequeueUntil(DateTimeOffset.MaxValue, emitted, out var message))
         {
-            yield return message with { Sequence = emitted++ };
+            emitted++;
+            yield return message;
         }
     }
 
@@ -87,39 +77,37 @@ public sealed class TrafficGenerator
         private readonly TrafficOptions _o;
         private readonly SimulatorRandom _random;
         private readonly MessageEncoder _encoder = new();
-        private readonly PriorityQueue<SimulatedMessage, (long Ticks, long Order)> _queue = new();
+        private readonly PriorityQueue<Pending, (long Ticks, long Order)> _queue = new();
         private readonly string _prefix;
-        private readonly TimeSpan _meanInterval;
-        private DateTimeOffset _clock;
+        private readonly DateTimeOffset _start;
         private long _order;
         private long _originals;
         private long _stale;
         private long _malformed;
 
-        public Run(TrafficOptions options, double messagesPerPayment)
+        public Run(TrafficOptions options)
         {
             _o = options;
             _random = new SimulatorRandom(options.Seed);
             _prefix = options.EffectiveIdPrefix;
-            _meanInterval = TimeSpan.FromSeconds(messagesPerPayment / options.EventsPerSecond);
-            _clock = TruncateToMillisecond(options.StartTime);
+            _start = TruncateToMillisecond(options.StartTime);
         }
 
         public void Dispose() => _encoder.Dispose();
 
-        public DateTimeOffset NextPaymentTime()
-        {
-            var time = _clock;
-            // Jittered spacing around the mean keeps the simulated rate while avoiding a metronome.
-            _clock += _meanInterval * (0.5 + _random.NextDouble());
-            return TruncateToMillisecond(time);
-        }
+        /// <summary>
+        /// The next payment starts when the messages planned so far, sent at the simulated rate, are
+        /// due: the rate holds exactly on average, and payments of many messages push the next one out.
+        /// </summary>
+        public DateTimeOffset NextPaymentTime() => TruncateToMillisecond(_start + TimeSpan.FromSeconds(_order / _o.EventsPerSecond));
 
-        public bool TryDequeueUntil(DateTimeOffset until, out SimulatedMessage message)
+        public bool TryDequeueUntil(DateTimeOffset until, long sequence, out SimulatedMessage message)
         {
             if (_queue.TryPeek(out _, out var at) && at.Ticks <= until.UtcTicks)
             {
-                message = _queue.Dequeue();
+                var p = _queue.Dequeue();
+                message = new SimulatedMessage(sequence, p.Stream, p.Key, p.Value, p.Kind, p.Ledger, p.Order, p.ErrorCode, p.Description, p.Plan,
+                    new DateTimeOffset(at.Ticks, TimeSpan.Zero));
                 return true;
             }
 
@@ -266,7 +254,7 @@ public sealed class TrafficGenerator
                 var (at, fact) = versions[i];
                 var choices = EncodingChoices.Draw(r, _o, firstVersion: i == 0);
                 var bytes = Encode(fact, choices);
-                Enqueue(at, Message(stream, key, bytes, MessageKind.Version, fact, plan));
+                Enqueue(at, new Pending(stream, key, bytes, MessageKind.Version, fact, plan));
                 _originals++;
 
                 if (r.Chance(_o.DuplicateShare))
@@ -274,14 +262,14 @@ public sealed class TrafficGenerator
                     // Mostly exact re-sends (a producer retry); sometimes the same version in another shape
                     // (a second pipeline). An unversioned event is only ever re-sent byte for byte.
                     var again = unversioned || r.Chance(0.7) ? bytes : Encode(fact, EncodingChoices.Draw(r, _o, firstVersion: i == 0));
-                    Enqueue(at + Millis(0, 2_000), Message(stream, key, again, MessageKind.Duplicate, fact, plan));
+                    Enqueue(at + Millis(0, 2_000), new Pending(stream, key, again, MessageKind.Duplicate, fact, plan));
                 }
 
                 // Late older versions: spread over the superseded versions to hit the share of all first sends.
                 if (i + 1 < versions.Count && !unversioned && _stale < _o.StaleShare * _originals && r.Chance(0.7))
                 {
                     var late = Encode(fact, EncodingChoices.Draw(r, _o, firstVersion: i == 0));
-                    Enqueue(versions[i + 1].At + Millis(10, 1_000), Message(stream, key, late, MessageKind.Stale, fact, plan));
+                    Enqueue(versions[i + 1].At + Millis(10, 1_000), new Pending(stream, key, late, MessageKind.Stale, fact, plan));
                     _stale++;
                 }
 
@@ -292,8 +280,7 @@ public sealed class TrafficGenerator
 
                 if (r.Chance(_o.TombstoneShare))
                 {
-                    Enqueue(versions[^1].At + Millis(0, 1_000), new SimulatedMessage(
-                        0, stream, key, null, MessageKind.Tombstone, null, null, null, "tombstone", plan));
+                    Enqueue(versions[^1].At + Millis(0, 1_000), new Pending(stream, key, null, MessageKind.Tombstone, null, plan) { Description = "tombstone" });
                 }
             }
         }
@@ -316,7 +303,7 @@ public sealed class TrafficGenerator
             var order = new PaymentOrderFact(orderId, "FROZEN", amount, currency, DrawWallet(), DrawWallet(), at, at, 2, EventId(), null);
             var value = @case.Build(new MalformedContext(_encoder, r, ledger, order));
             var key = @case.Stream == StreamKind.Ledger ? txId : orderId;
-            Enqueue(at, new SimulatedMessage(0, @case.Stream, key, value, MessageKind.Malformed, null, null, @case.ErrorCode, @case.Description, null));
+            Enqueue(at, new Pending(@case.Stream, key, value, MessageKind.Malformed, null, null) { ErrorCode = @case.ErrorCode, Description = @case.Description });
         }
 
         private byte[] Encode<TFact>(TFact fact, in EncodingChoices choices) => fact switch
@@ -326,10 +313,7 @@ public sealed class TrafficGenerator
             _ => throw new ArgumentOutOfRangeException(nameof(fact)),
         };
 
-        private static SimulatedMessage Message<TFact>(StreamKind stream, string key, byte[] value, MessageKind kind, TFact fact, PaymentPlan plan) =>
-            new(0, stream, key, value, kind, fact as LedgerFact, fact as PaymentOrderFact, null, null, plan);
-
-        private void Enqueue(DateTimeOffset at, SimulatedMessage message) => _queue.Enqueue(message, (at.UtcTicks, _order++));
+        private void Enqueue(DateTimeOffset at, Pending message) => _queue.Enqueue(message, (at.UtcTicks, _order++));
 
         private string DrawWallet()
         {
@@ -369,5 +353,27 @@ public sealed class TrafficGenerator
 
         private static DateTimeOffset TruncateToMillisecond(DateTimeOffset time) =>
             new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+
+    /// <summary>A scheduled message; becomes a <see cref="SimulatedMessage"/> with its sequence when emitted.</summary>
+    private sealed class Pending(StreamKind stream, string key, byte[]? value, MessageKind kind, object? fact, PaymentPlan? plan)
+    {
+        public StreamKind Stream { get; } = stream;
+
+        public string Key { get; } = key;
+
+        public byte[]? Value { get; } = value;
+
+        public MessageKind Kind { get; } = kind;
+
+        public LedgerFact? Ledger { get; } = fact as LedgerFact;
+
+        public PaymentOrderFact? Order { get; } = fact as PaymentOrderFact;
+
+        public PaymentPlan? Plan { get; } = plan;
+
+        public string? ErrorCode { get; init; }
+
+        public string? Description { get; init; }
     }
 }
