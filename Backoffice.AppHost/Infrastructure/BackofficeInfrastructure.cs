@@ -14,8 +14,8 @@ public sealed record BackofficeInfrastructure(
     InfrastructureMode Mode,
     IResourceBuilder<IResourceWithConnectionString> Database,
     IResourceBuilder<IResourceWithConnectionString> Kafka,
-    IResourceBuilder<IResource> DatabaseServer,
-    IResourceBuilder<IResource> KafkaServer);
+    IResourceBuilder<IResource>? DatabaseServer,
+    IResourceBuilder<IResource>? KafkaServer);
 
 public static class BackofficeInfrastructureExtensions
 {
@@ -30,6 +30,12 @@ public static class BackofficeInfrastructureExtensions
     public static BackofficeInfrastructure AddBackofficeInfrastructure(this IDistributedApplicationBuilder builder)
     {
         var mode = InfrastructureModeResolver.Resolve(builder.Configuration, builder.ExecutionContext.IsPublishMode);
+        if (mode == InfrastructureMode.External)
+        {
+            return new BackofficeInfrastructure(
+                mode, builder.AddConnectionString(DatabaseName), builder.AddConnectionString(KafkaName), null, null);
+        }
+
         var password = builder.AddParameter(
             "postgres-password",
             new GenerateParameterDefault { MinLength = 24, Special = false },
@@ -44,12 +50,16 @@ public static class BackofficeInfrastructureExtensions
     /// <summary>Gives a service the <c>backoffice</c> connection string once the database server is healthy.</summary>
     public static IResourceBuilder<T> WithDatabase<T>(this IResourceBuilder<T> service, BackofficeInfrastructure infrastructure)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport =>
-        service.WithReference(infrastructure.Database).WaitFor(infrastructure.DatabaseServer);
+        service.WithReference(infrastructure.Database).WaitForServer(infrastructure.DatabaseServer);
 
     /// <summary>Gives a service the <c>kafka</c> connection string once the broker is healthy.</summary>
     public static IResourceBuilder<T> WithKafka<T>(this IResourceBuilder<T> service, BackofficeInfrastructure infrastructure)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport =>
-        service.WithReference(infrastructure.Kafka).WaitFor(infrastructure.KafkaServer);
+        service.WithReference(infrastructure.Kafka).WaitForServer(infrastructure.KafkaServer);
+
+    private static IResourceBuilder<T> WaitForServer<T>(this IResourceBuilder<T> service, IResourceBuilder<IResource>? server)
+        where T : IResourceWithWaitSupport =>
+        server is null ? service : service.WaitFor(server);
 
     private static BackofficeInfrastructure AddContainerInfrastructure(
         this IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> password)

@@ -11,6 +11,12 @@ public enum InfrastructureMode
 
     /// <summary>PostgreSQL from the machine's binaries and the local Kafka-protocol broker (no container runtime needed).</summary>
     Local,
+
+    /// <summary>
+    /// Servers run elsewhere (Azure Database for PostgreSQL, Event Hubs, a shared Kafka): the connection strings
+    /// <c>backoffice</c> and <c>kafka</c> are secret parameters. The mode of every deployment manifest.
+    /// </summary>
+    External,
 }
 
 public static class InfrastructureModeResolver
@@ -18,9 +24,10 @@ public static class InfrastructureModeResolver
     public const string ConfigurationKey = "Infrastructure:Mode";
 
     /// <summary>
-    /// <c>Infrastructure:Mode</c> = <c>containers</c> | <c>local</c> | <c>auto</c> (default). Auto asks the
-    /// container runtime Aspire would use (<c>ASPIRE_CONTAINER_RUNTIME</c>, else docker) whether its
-    /// engine answers; a client without a daemon (this project's CI machines) means local.
+    /// <c>Infrastructure:Mode</c> = <c>containers</c> | <c>local</c> | <c>external</c> | <c>auto</c> (default).
+    /// Auto publishes with external servers; when running it asks the container runtime Aspire would use
+    /// (<c>ASPIRE_CONTAINER_RUNTIME</c>, else docker) whether its engine answers: a client without a daemon
+    /// (this project's CI machines) means local.
     /// </summary>
     public static InfrastructureMode Resolve(IConfiguration configuration, bool isPublishMode)
     {
@@ -29,13 +36,14 @@ public static class InfrastructureModeResolver
         {
             "containers" or "container" => InfrastructureMode.Containers,
             "local" => InfrastructureMode.Local,
-            // A deployment manifest never points at processes on the developer's machine.
-            null or "" or "auto" when isPublishMode => InfrastructureMode.Containers,
+            "external" => InfrastructureMode.External,
+            // A deployment never points at processes or containers on the developer's machine.
+            null or "" or "auto" when isPublishMode => InfrastructureMode.External,
             null or "" or "auto" => ContainerRuntimeAnswers(configuration["ASPIRE_CONTAINER_RUNTIME"] ?? "docker")
                 ? InfrastructureMode.Containers
                 : InfrastructureMode.Local,
             _ => throw new InvalidOperationException(
-                $"Configuration '{ConfigurationKey}' has the value '{configured}'; expected 'auto', 'containers' or 'local'."),
+                $"Configuration '{ConfigurationKey}' has the value '{configured}'; expected 'auto', 'containers', 'local' or 'external'."),
         };
     }
 
