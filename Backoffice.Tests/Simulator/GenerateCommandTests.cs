@@ -62,6 +62,20 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Unpaced_runs_end_their_simulated_clock_about_now_and_paced_runs_start_it_now()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+        var unpaced = GenerateArguments.Parse(["--events", "50000", "--no-produce"], now, _ => null, out _)!;
+        var paced = GenerateArguments.Parse(["--payments", "10", "--rate", "100", "--no-produce"], now, _ => null, out _)!;
+
+        var last = new Backoffice.Simulator.Traffic.TrafficGenerator(unpaced.Traffic).Generate(unpaced.StopAfterMessages).Last().At;
+        Assert.InRange(last, now - TimeSpan.FromSeconds(5), now + TimeSpan.FromSeconds(10));
+        Assert.Equal(now, paced.Traffic.StartTime);
+        Assert.Equal(100, paced.Traffic.EventsPerSecond);
+    }
+
+    [Fact]
     public async Task The_program_runs_generate_from_the_command_line()
     {
         var oraclePath = Path.Combine(_directory, "cli-oracle.json");

@@ -16,6 +16,9 @@ public sealed record GenerateArguments(
     string? MessagesPath,
     bool Produce)
 {
+    /// <summary>Simulated rate of unpaced runs: keeps the payments in flight (and memory) small while spreading event times.</summary>
+    public const double UnpacedEventsPerSecond = 5_000;
+
     public const string Usage = """
         Usage: Backoffice.Simulator generate (--payments N | --events N) [options]
 
@@ -27,7 +30,8 @@ public sealed record GenerateArguments(
           --events N               or: start payments until about N messages were generated
           --seed N                 random seed (default 42); ids depend only on the seed and shares
           --id-prefix P            prefix of every id (default s<seed>)
-          --start-time T           simulated time of the first payment, RFC 3339 (default: now)
+          --start-time T           simulated time of the first payment, RFC 3339 (default: now when
+                                   paced; unpaced, early enough that the last events are about now)
           --bootstrap-servers S    Kafka bootstrap servers (default: ConnectionStrings__kafka)
           --profile P              local | cloud-test | cloud-secure: picks the topics (default local)
           --ledger-topic T         override the ledger topic
@@ -95,17 +99,21 @@ public sealed record GenerateArguments(
             var seed = Long(values, "--seed") ?? 42;
             var defaults = new TrafficOptions();
             var rate = Double(values, "--rate") ?? 0;
+            // Paced, the simulated clock starts now and keeps up with the producer. Unpaced, it runs at
+            // UnpacedEventsPerSecond and ends about now, so no event time lies in the future.
+            var simulatedRate = rate > 0 ? rate : UnpacedEventsPerSecond;
+            var expectedMessages = events ?? (payments * 7L);
             var startTime = values.TryGetValue("--start-time", out var start)
                 ? DateTimeOffset.Parse(start, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-                : new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+                : new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero)
+                    - (rate > 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Ceiling(expectedMessages!.Value / simulatedRate)));
             var traffic = defaults with
             {
                 Seed = seed,
                 IdPrefix = values.GetValueOrDefault("--id-prefix"),
                 Payments = payments,
                 StartTime = startTime,
-                // Simulated spacing follows the requested rate, so event times track produce times.
-                EventsPerSecond = rate > 0 ? rate : 5_000,
+                EventsPerSecond = simulatedRate,
                 WithheldShare = Double(values, "--withheld-share") ?? defaults.WithheldShare,
                 RollbackShare = Double(values, "--rollback-share") ?? defaults.RollbackShare,
                 AmountMismatchShare = Double(values, "--mismatch-share") ?? defaults.AmountMismatchShare,

@@ -66,6 +66,15 @@ public static class MalformedCatalogue
         new("Debezium delete", StreamKind.PaymentOrder, UnsupportedOperation, c => c.Encoder.EncodeDelete(c.Order, wrapped: false)),
     ];
 
+    /// <summary>The cases of a stream grouped by error code, so a draw can pick the code first (every code equally often).</summary>
+    public static IReadOnlyList<IReadOnlyList<MalformedCase>> ByErrorCode(StreamKind stream) => stream == StreamKind.Ledger ? LedgerByCode : OrderByCode;
+
+    private static readonly IReadOnlyList<IReadOnlyList<MalformedCase>> LedgerByCode = Group(Ledger);
+    private static readonly IReadOnlyList<IReadOnlyList<MalformedCase>> OrderByCode = Group(PaymentOrder);
+
+    private static List<IReadOnlyList<MalformedCase>> Group(IReadOnlyList<MalformedCase> cases) =>
+        cases.GroupBy(c => c.ErrorCode, StringComparer.Ordinal).Select(g => (IReadOnlyList<MalformedCase>)g.ToList()).ToList();
+
     private static byte[] Truncate(byte[] json, SimulatorRandom random) => json[..(int)random.Next(1, json.Length - 1)];
 
     private static byte[] SingleQuoted(byte[] json)

@@ -290,10 +290,8 @@ public sealed class TrafficGenerator
             var r = _random;
             var number = ++_malformed;
             // Every error code equally often, whatever the number of cases per code.
-            var catalogue = r.Chance(0.65) ? MalformedCatalogue.Ledger : MalformedCatalogue.PaymentOrder;
-            var codes = catalogue.Select(c => c.ErrorCode).Distinct().ToList();
-            var code = r.Pick(codes);
-            var @case = r.Pick(catalogue.Where(c => c.ErrorCode == code).ToList());
+            var byCode = MalformedCatalogue.ByErrorCode(r.Chance(0.65) ? StreamKind.Ledger : StreamKind.PaymentOrder);
+            var @case = r.Pick(r.Pick(byCode));
             var orderId = $"po-{_prefix}-bad-{number:D6}";
             var txId = $"tx-{_prefix}-bad-{number:D6}";
             var currency = r.Pick(Currencies);
