@@ -67,6 +67,12 @@ public static class SimulatorHosting
     {
         public ValidateOptionsResult Validate(string? name, TrafficOptions options)
         {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+            {
+                return ValidateOptionsResult.Fail(results.Select(r => $"{SimulatorOptions.SectionName}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
+            }
+
             try
             {
                 options.Validate();
