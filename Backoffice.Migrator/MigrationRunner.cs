@@ -181,9 +181,10 @@ internal sealed partial class MigrationRunner(
     /// </summary>
     private async Task CreateDatabaseAsync(CancellationToken cancellationToken)
     {
-        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
-        var target = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-        var maintenance = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Database = "postgres", Pooling = false };
+        // The data source's own connection string no longer holds the password: start from the configured one.
+        var configured = services.GetRequiredService<MigrationTarget>().ConnectionString;
+        var target = new NpgsqlConnectionStringBuilder(configured);
+        var maintenance = new NpgsqlConnectionStringBuilder(configured) { Database = "postgres", Pooling = false };
         await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         var quoted = "\"" + target.Database!.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

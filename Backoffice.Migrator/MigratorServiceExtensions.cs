@@ -25,6 +25,7 @@ internal static class MigratorServiceExtensions
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             builder.Services.AddBoDbContext(connectionString);
+            builder.Services.AddSingleton(new MigrationTarget(connectionString));
         }
 
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource("Npgsql"));
@@ -32,3 +33,6 @@ internal static class MigratorServiceExtensions
         return builder;
     }
 }
+
+/// <summary>The configured connection string, password included (a data source hides it once built).</summary>
+internal sealed record MigrationTarget(string ConnectionString);

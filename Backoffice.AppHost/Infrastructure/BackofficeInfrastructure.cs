@@ -22,6 +22,9 @@ public static class BackofficeInfrastructureExtensions
     public const string DatabaseName = "backoffice";
     public const string KafkaName = "kafka";
 
+    /// <summary>Topic names of the consumer's <c>local</c> profile (data contract §1).</summary>
+    private const string LocalProfileTopics = "bo.ledger-entries.v1,bo.payment-orders.v1";
+
     /// <summary>
     /// PostgreSQL with the <c>backoffice</c> database and a Kafka broker: containers where a container runtime
     /// answers, otherwise PostgreSQL from the machine's binaries and the local Kafka-protocol broker
@@ -110,7 +113,9 @@ public static class BackofficeInfrastructureExtensions
             .WithArgs(
                 "--port", options.KafkaPort.ToString(CultureInfo.InvariantCulture),
                 "--control-port", options.KafkaControlPort.ToString(CultureInfo.InvariantCulture),
-                "--partitions", "3")
+                "--partitions", "3",
+                // Consumers do not create topics; the local profile's topics must exist before they subscribe.
+                "--topics", LocalProfileTopics)
             .WithHttpHealthCheck("/health", endpointName: "control");
         var kafkaEndpoint = kafkaServer.GetEndpoint("tcp");
         var kafka = builder.AddConnectionString(

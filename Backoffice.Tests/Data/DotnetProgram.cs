@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Backoffice.Tests.Infrastructure;
 
 namespace Backoffice.Tests.Data;
 
@@ -147,22 +148,9 @@ internal sealed class DotnetProgram : IDisposable
 
     private static string ProjectOutput(string projectDirectory, string assemblyName)
     {
-        // Tests run from <repo>/Backoffice.Tests/bin/<Configuration>/<tfm>/.
+        // Tests run from <repo>/Backoffice.Tests/bin/<Configuration>/<tfm>/; the program was built beside its project.
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var targetFramework = testOutput.Name;
-        var configuration = testOutput.Parent!.Name;
-        var repository = testOutput;
-        while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Backoffice.sln")))
-        {
-            repository = repository.Parent;
-        }
-
-        if (repository is null)
-        {
-            throw new InvalidOperationException($"No Backoffice.sln above {AppContext.BaseDirectory}.");
-        }
-
-        var dll = Path.Combine(repository.FullName, projectDirectory, "bin", configuration, targetFramework, assemblyName + ".dll");
+        var dll = RepositoryPaths.Combine(projectDirectory, "bin", testOutput.Parent!.Name, testOutput.Name, assemblyName + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"{assemblyName} is not built (expected {dll}).", dll);
     }
 }

@@ -61,7 +61,12 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         var external = Environment.GetEnvironmentVariable(ExternalServerVariable);
         if (string.IsNullOrWhiteSpace(external))
         {
-            _server = new LocalPostgresServer(new LocalPostgresOptions { UnsafeFastSettings = true });
+            _server = new LocalPostgresServer(new LocalPostgresOptions
+            {
+                UnsafeFastSettings = true,
+                // Every test class has its own database, hence its own Npgsql pool with idle sessions.
+                MaxConnections = 500,
+            });
             await _server.StartAsync();
             _adminConnectionString = _server.GetConnectionString();
         }

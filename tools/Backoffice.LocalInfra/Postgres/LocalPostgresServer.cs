@@ -49,6 +49,8 @@ public sealed partial class LocalPostgresServer : IAsyncDisposable, IDisposable
             ?? Path.Combine(Path.GetTempPath(), $"backoffice-postgres-{Guid.NewGuid():N}"));
         _deleteDataDirectory = _options.DataDirectory is null || _options.DeleteDataDirectoryOnDispose;
         Port = _options.Port;
+        // A test host or tool stopped by SIGTERM (a CI time-out) skips disposal; the server must not outlive it.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
     public string DataDirectory { get; }
@@ -203,6 +205,7 @@ public sealed partial class LocalPostgresServer : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         KillPostmaster();
         _postmaster?.Dispose();
         _lifecycle.Dispose();
@@ -211,6 +214,8 @@ public sealed partial class LocalPostgresServer : IAsyncDisposable, IDisposable
             DeleteDirectory(DataDirectory);
         }
     }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     private string GetUnixSocketConnectionString(string database = "postgres") =>
         new NpgsqlConnectionStringBuilder
@@ -648,7 +653,7 @@ public sealed partial class LocalPostgresServer : IAsyncDisposable, IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL {MajorVersion} listening on {Host}:{Port} (data directory {DataDirectory})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL {MajorVersion} started on {Host}:{Port} (data directory {DataDirectory})")]
     private static partial void LogStarted(ILogger logger, int majorVersion, string host, int port, string dataDirectory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL on {Host}:{Port} stopped")]

@@ -1,6 +1,0 @@
-namespace Backoffice.LocalInfra;
-
-public static class LocalInfraPaths
-{
-    public static string Root => Path.Combine(Path.GetTempPath(), "backoffice");
-}
