@@ -78,7 +78,7 @@ public sealed class OracleTests
         var state = Build(Leg("tx-r", "RECEIVE", "po-1", 15000m), Leg("tx-p", "PAYMENT", "po-1", 15000m));
 
         var pair = state.Pair("po-1")!;
-        Assert.Equal(new ExpectedPair("po-1", "PAYMENT_ORDER", "COMPLETE", null, "tx-p", "tx-r", 15000m, 15000m, "KRW", 2, true), pair);
+        Assert.Equal(new ExpectedPair("po-1", "PAYMENT_ORDER", "COMPLETE", null, "tx-p", "tx-r", 15000m, 15000m, "KRW", 2), pair);
         Assert.Same(pair, state.PairOf("tx-r"));
     }
 
@@ -115,11 +115,21 @@ public sealed class OracleTests
     }
 
     [Fact]
-    public void Two_payment_legs_make_the_pair_unknown_with_duplicate_leg_and_leave_the_legs_open()
+    public void Two_payment_legs_make_the_pair_unknown_with_duplicate_leg_naming_only_the_single_receive()
     {
         var pair = Build(Leg("tx-p1", "PAYMENT", "po-1", 10m), Leg("tx-p2", "PAYMENT", "po-1", 10m), Leg("tx-r", "RECEIVE", "po-1", 10m)).Pair("po-1")!;
 
-        Assert.Equal(("UNKNOWN", "DUPLICATE_LEG", 3, false), (pair.PairingStatus, pair.PairingReason, pair.LegCount, pair.LegsDetermined));
+        Assert.Equal(new ExpectedPair("po-1", "PAYMENT_ORDER", "UNKNOWN", "DUPLICATE_LEG", null, "tx-r", null, 10m, "KRW", 3), pair);
+    }
+
+    [Fact]
+    public void Legs_in_different_currencies_make_the_pair_unknown_with_currency_mismatch_even_when_amounts_differ()
+    {
+        var usd = Leg("tx-r", "RECEIVE", "po-1", 11m) with { Ledger = LegFact("tx-r", "RECEIVE", "po-1", 11m) with { Currency = "USD" } };
+
+        var pair = Build(Leg("tx-p", "PAYMENT", "po-1", 10m), usd).Pair("po-1")!;
+
+        Assert.Equal(("UNKNOWN", "CURRENCY_MISMATCH", (string?)null), (pair.PairingStatus, pair.PairingReason, pair.Currency));
     }
 
     [Fact]

@@ -31,9 +31,9 @@ public sealed record ExpectedPaymentOrder(
     string? EventId);
 
 /// <summary>
-/// A <c>bo.payment_ledger_pairs</c> row as it must end up. When <see cref="LegsDetermined"/> is false
-/// (DUPLICATE_LEG) the contract does not say which legs the row names, so the leg columns are null
-/// here and not to be compared. <see cref="Currency"/> is null when the legs' currencies differ (open too).
+/// A <c>bo.payment_ledger_pairs</c> row as it must end up (not its timestamps, which are ingestion
+/// times). Leg columns are null when there is not exactly one leg of that kind; <see cref="Currency"/>
+/// is null when the legs' currencies differ.
 /// </summary>
 public sealed record ExpectedPair(
     string RelatedId,
@@ -45,8 +45,7 @@ public sealed record ExpectedPair(
     decimal? PaymentAmount,
     decimal? ReceiveAmount,
     string? Currency,
-    int LegCount,
-    bool LegsDetermined);
+    int LegCount);
 
 /// <summary>Where a produced message landed; null before it is produced.</summary>
 public sealed record MessagePosition(string Topic, int Partition, long Offset);

@@ -13,35 +13,34 @@ public static class PairingRule
     public const string CurrencyMismatch = "CURRENCY_MISMATCH";
     public const string PaymentOrderType = "PAYMENT_ORDER";
 
+    /// <remarks>
+    /// Beyond the table (the consumer's clarifications of §4): currencies are compared before amounts,
+    /// an absent currency equals only another absent one, amounts compare by value; the payment
+    /// (receive) columns name the leg when there is exactly one of that kind; <c>currency</c> is the
+    /// currency all legs share, otherwise null; <c>related_type</c> is the legs' smallest.
+    /// </remarks>
     public static ExpectedPair Evaluate(string relatedId, IReadOnlyList<ExpectedLedgerEntry> legs)
     {
         ArgumentNullException.ThrowIfNull(legs);
         ArgumentOutOfRangeException.ThrowIfZero(legs.Count);
         var payments = legs.Where(l => l.EntryType == "PAYMENT").ToList();
         var receives = legs.Where(l => l.EntryType == "RECEIVE").ToList();
-        var relatedType = legs.Select(l => l.RelatedType).Order(StringComparer.Ordinal).First() ?? PaymentOrderType;
+        var payment = payments.Count == 1 ? payments[0] : null;
+        var receive = receives.Count == 1 ? receives[0] : null;
+        var relatedType = legs.Select(l => l.RelatedType ?? PaymentOrderType).Order(StringComparer.Ordinal).First();
+        var currencies = legs.Select(l => l.Currency).Distinct(StringComparer.Ordinal).ToList();
 
-        if (payments.Count > 1 || receives.Count > 1)
+        var (status, reason) = (payments.Count, receives.Count) switch
         {
-            // Which of the duplicate legs the row names is not fixed by the contract: leave the legs open.
-            return new ExpectedPair(relatedId, relatedType, Unknown, DuplicateLeg, null, null, null, null, null, legs.Count, LegsDetermined: false);
-        }
+            ( > 1, _) or (_, > 1) => (Unknown, DuplicateLeg),
+            (1, 0) => (Incomplete, WaitingForReceive),
+            (0, 1) => (Incomplete, WaitingForPayment),
+            _ when currencies.Count > 1 => (Unknown, CurrencyMismatch),
+            _ when payment!.Amount != receive!.Amount => (Unknown, AmountMismatch),
+            _ => (Complete, (string?)null),
+        };
 
-        var payment = payments.SingleOrDefault();
-        var receive = receives.SingleOrDefault();
-        if (payment is null || receive is null)
-        {
-            var present = payment ?? receive!;
-            return new ExpectedPair(relatedId, relatedType, Incomplete, payment is null ? WaitingForPayment : WaitingForReceive,
-                payment?.TxId, receive?.TxId, payment?.Amount, receive?.Amount, present.Currency, legs.Count, LegsDetermined: true);
-        }
-
-        // When both differ the currency is named: amounts in different currencies are not comparable.
-        var (status, reason) = payment.Currency != receive.Currency ? (Unknown, CurrencyMismatch)
-            : payment.Amount != receive.Amount ? (Unknown, AmountMismatch)
-            : (Complete, (string?)null);
-        var currency = payment.Currency == receive.Currency ? payment.Currency : null;
-        return new ExpectedPair(relatedId, relatedType, status, reason,
-            payment.TxId, receive.TxId, payment.Amount, receive.Amount, currency, legs.Count, LegsDetermined: true);
+        return new ExpectedPair(relatedId, relatedType, status, reason, payment?.TxId, receive?.TxId, payment?.Amount, receive?.Amount,
+            currencies.Count == 1 ? currencies[0] : null, legs.Count);
     }
 }
