@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Backoffice.Api.Auth;
+using Backoffice.Api.Lookups;
+using Backoffice.Api.Problems;
+using Backoffice.Data.Audit;
+using Microsoft.Extensions.Options;
+
+namespace Backoffice.Api.Audit;
+
+/// <summary>What an audited lookup endpoint is: its audit action, resource, and the span tag for its id.</summary>
+/// <param name="ResourceRouteParameter">The route parameter holding the looked-up id.</param>
+/// <param name="QueryParameters">List parameters recorded (raw) in the row's <c>query</c>.</param>
+public sealed record LookupAuditMetadata(
+    string Action,
+    string ResourceType,
+    string ResourceRouteParameter,
+    string SpanTag,
+    IReadOnlyList<string> QueryParameters);
+
+public static class LookupAuditExtensions
+{
+    /// <summary>Audits every call that reaches the handler and tags the request span with the looked-up id.</summary>
+    public static RouteHandlerBuilder WithLookupAudit(this RouteHandlerBuilder builder, LookupAuditMetadata metadata) =>
+        builder.WithMetadata(metadata).AddEndpointFilter<LookupAuditFilter>();
+}
+
+/// <summary>
+/// Writes the audit row of a lookup after the handler has produced its result and before the
+/// result is written: if the row cannot be committed the caller gets 503 and no data (fail closed).
+/// Requests rejected by authentication or authorization never get here, so they leave no row.
+/// </summary>
+internal sealed class LookupAuditFilter(
+    AuditWriter writer,
+    AdminAuthOptions authOptions,
+    TimeProvider timeProvider,
+    IOptions<AuditOptions> options) : IEndpointFilter
+{
+    private const int MaxQueryValueLength = 256;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var httpContext = context.HttpContext;
+        var endpoint = httpContext.GetEndpoint();
+        var lookup = endpoint?.Metadata.GetMetadata<LookupAuditMetadata>()
+                     ?? throw new InvalidOperationException("An audited endpoint lacks its LookupAuditMetadata.");
+        var started = timeProvider.GetTimestamp();
+        var occurredAt = timeProvider.GetUtcNow();
+
+        var resourceId = AuditText.Clip(
+            httpContext.Request.RouteValues[lookup.ResourceRouteParameter] as string, LookupId.MaxLength) ?? string.Empty;
+        Activity.Current?.SetTag(lookup.SpanTag, resourceId);
+
+        var result = await next(context);
+        // A Results<…> union wraps the result the handler chose.
+        var outcome = result is INestedHttpResult nested ? nested.Result : result;
+
+        var statusCode = (outcome as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        var caller = authOptions.Mode == AuthModes.Disabled ? AdminCaller.Anonymous : AdminCaller.From(httpContext.User);
+        var row = new AdminAuditLog
+        {
+            OccurredAt = occurredAt,
+            ActorId = AuditText.Clip(caller.ActorId, 256)!,
+            ActorName = AuditText.Clip(caller.ActorName, 256),
+            ActorRoles = [.. caller.Roles.Take(50).Select(role => AuditText.Clip(role, 128)!)],
+            AuthMode = authOptions.Mode,
+            Action = lookup.Action,
+            Route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? httpContext.Request.Path.ToString(),
+            ResourceType = lookup.ResourceType,
+            ResourceId = resourceId,
+            Query = QueryJson(httpContext.Request.Query, lookup.QueryParameters),
+            Result = statusCode switch
+            {
+                StatusCodes.Status200OK => AuditResults.Found,
+                StatusCodes.Status404NotFound => AuditResults.NotFound,
+                _ => AuditResults.Invalid,
+            },
+            StatusCode = statusCode,
+            DurationMs = timeProvider.GetElapsedTime(started).TotalMilliseconds,
+            ResultCount = statusCode == StatusCodes.Status200OK
+                ? (outcome as IValueHttpResult)?.Value is IListResult list ? list.ItemCount : 1
+                : 0,
+            TraceId = ApiProblems.TraceId(httpContext),
+            ClientIp = ClientAddress(httpContext),
+            UserAgent = AuditText.Clip(httpContext.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null,
+                options.Value.MaxUserAgentLength),
+        };
+
+        try
+        {
+            await writer.WriteAsync(row);
+        }
+        catch (AuditWriteException)
+        {
+            return TypedResults.Problem(ApiProblems.AuditUnavailable(httpContext));
+        }
+
+        return result;
+    }
+
+    /// <summary>The list parameters as sent (clipped), so an INVALID row shows what was rejected.</summary>
+    private static string? QueryJson(IQueryCollection query, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return null;
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (query.TryGetValue(name, out var value))
+            {
+                values[name] = AuditText.Clip(value.ToString(), MaxQueryValueLength)!;
+            }
+        }
+
+        return JsonSerializer.Serialize(values);
+    }
+
+    private static IPAddress? ClientAddress(HttpContext httpContext) =>
+        httpContext.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped
+            ? mapped.MapToIPv4()
+            : httpContext.Connection.RemoteIpAddress;
+}

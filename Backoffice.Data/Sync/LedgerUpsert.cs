@@ -1,0 +1,136 @@
+using Npgsql;
+
+namespace Backoffice.Data.Sync;
+
+/// <summary>
+/// Set-based last-writer-wins upsert of ledger entries (§3): one statement for the whole batch,
+/// applying a row iff its version key is greater than the stored one, and reporting per row
+/// whether it was inserted, updated, stale or a duplicate.
+/// </summary>
+public static class LedgerUpsert
+{
+    // Locks the rows that already exist, in key order (no deadlock between two batches), so the
+    // next statement's snapshot is the row it will conflict with: the outcome and the previous
+    // related_id read from that snapshot are exact.
+    private const string LockExisting =
+        "SELECT 1 FROM bo.ledger_entries WHERE tx_id = ANY($1) ORDER BY tx_id FOR UPDATE";
+
+    private static readonly string Upsert = $"""
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[],
+                                 $8::text[], $9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::text[],
+                                 $13::text[], $14::int[], $15::bigint[], $16::text[]) WITH ORDINALITY
+                AS t(tx_id, wallet_id, entry_type, amount, currency, related_id, related_type,
+                     status, occurred_at, updated_at, source_version, event_id,
+                     source_topic, source_partition, source_offset, payload, ord)
+        ),
+        applied AS (
+            INSERT INTO bo.ledger_entries AS stored (
+                tx_id, wallet_id, entry_type, amount, currency, related_id, related_type, status,
+                occurred_at, updated_at, source_version, ingested_at, first_ingested_at, event_id,
+                source_topic, source_partition, source_offset, payload)
+            SELECT tx_id, wallet_id, entry_type, amount, currency, related_id, related_type, status,
+                   occurred_at, updated_at, source_version, now(), now(), event_id,
+                   source_topic, source_partition, source_offset, payload::jsonb
+            FROM input
+            -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
+            ORDER BY tx_id
+            ON CONFLICT (tx_id) DO UPDATE SET
+                wallet_id = excluded.wallet_id,
+                entry_type = excluded.entry_type,
+                amount = excluded.amount,
+                currency = excluded.currency,
+                related_id = excluded.related_id,
+                related_type = excluded.related_type,
+                status = excluded.status,
+                occurred_at = excluded.occurred_at,
+                updated_at = excluded.updated_at,
+                source_version = excluded.source_version,
+                ingested_at = excluded.ingested_at,
+                event_id = excluded.event_id,
+                source_topic = excluded.source_topic,
+                source_partition = excluded.source_partition,
+                source_offset = excluded.source_offset,
+                payload = excluded.payload
+            WHERE {VersionOrder.IsNewer("excluded", "stored")}
+            RETURNING stored.tx_id, (stored.xmax = 0) AS inserted
+        )
+        SELECT input.ord,
+               CASE
+                   WHEN applied.inserted THEN 'I'
+                   WHEN before.tx_id IS NULL THEN 'C'
+                   WHEN applied.tx_id IS NOT NULL THEN 'U'
+                   WHEN {VersionOrder.Key("input.updated_at", "input.source_version", "now()")} = {VersionOrder.KeyOf("before")} THEN 'D'
+                   ELSE 'S'
+               END,
+               before.related_id
+        FROM input
+        LEFT JOIN applied ON applied.tx_id = input.tx_id
+        LEFT JOIN bo.ledger_entries AS before ON before.tx_id = input.tx_id
+        """;
+
+    /// <summary>Upserts <paramref name="rows"/> (distinct <c>tx_id</c>s) and returns one result per row, in order.</summary>
+    /// <exception cref="ConcurrentSyncWriteException">Another transaction inserted one of the rows meanwhile; retry.</exception>
+    public static async Task<IReadOnlyList<LedgerUpsertResult>> ExecuteAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        IReadOnlyList<LedgerUpsertRow> rows,
+        CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var txIds = rows.Select(r => r.TxId).ToArray();
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(txIds) } },
+                new NpgsqlBatchCommand(Upsert)
+                {
+                    Parameters =
+                    {
+                        SqlArrays.Text(txIds),
+                        SqlArrays.Text(rows.Select(r => r.WalletId)),
+                        SqlArrays.Text(rows.Select(r => r.EntryType)),
+                        SqlArrays.Numeric(rows.Select(r => (decimal?)r.Amount)),
+                        SqlArrays.Text(rows.Select(r => r.Currency)),
+                        SqlArrays.Text(rows.Select(r => r.RelatedId)),
+                        SqlArrays.Text(rows.Select(r => r.RelatedType)),
+                        SqlArrays.Text(rows.Select(r => r.Status)),
+                        SqlArrays.Timestamp(rows.Select(r => r.OccurredAt)),
+                        SqlArrays.Timestamp(rows.Select(r => r.UpdatedAt)),
+                        SqlArrays.BigInt(rows.Select(r => r.SourceVersion)),
+                        SqlArrays.Text(rows.Select(r => r.EventId)),
+                        SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
+                        SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
+                        SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
+                        SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
+                    },
+                },
+            },
+        };
+
+        var results = new LedgerUpsertResult[rows.Count];
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var index = (int)reader.GetInt64(0) - 1;
+            results[index] = new LedgerUpsertResult(ParseOutcome(reader.GetString(1), rows[index].TxId), SqlArrays.ReadText(reader, 2));
+        }
+
+        return results;
+    }
+
+    internal static UpsertOutcome ParseOutcome(string code, string key) => code switch
+    {
+        "I" => UpsertOutcome.Inserted,
+        "U" => UpsertOutcome.Updated,
+        "S" => UpsertOutcome.Stale,
+        "D" => UpsertOutcome.Duplicate,
+        _ => throw new ConcurrentSyncWriteException($"Row '{key}' was inserted by another transaction during this upsert."),
+    };
+}

@@ -1,0 +1,115 @@
+using Npgsql;
+
+namespace Backoffice.Data.Sync;
+
+/// <summary>Set-based last-writer-wins upsert of payment orders (§3), the same shape as <see cref="LedgerUpsert"/>.</summary>
+public static class PaymentOrderUpsert
+{
+    private const string LockExisting =
+        "SELECT 1 FROM bo.payment_orders WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE";
+
+    private static readonly string Upsert = $"""
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[],
+                                 $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::text[],
+                                 $11::text[], $12::int[], $13::bigint[], $14::text[]) WITH ORDINALITY
+                AS t(order_id, status, amount, currency, payer_wallet_id, payee_wallet_id,
+                     created_at, updated_at, source_version, event_id,
+                     source_topic, source_partition, source_offset, payload, ord)
+        ),
+        applied AS (
+            INSERT INTO bo.payment_orders AS stored (
+                order_id, status, amount, currency, payer_wallet_id, payee_wallet_id, created_at, updated_at,
+                source_version, ingested_at, first_ingested_at, event_id,
+                source_topic, source_partition, source_offset, payload)
+            SELECT order_id, status, amount, currency, payer_wallet_id, payee_wallet_id, created_at, updated_at,
+                   source_version, now(), now(), event_id,
+                   source_topic, source_partition, source_offset, payload::jsonb
+            FROM input
+            -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
+            ORDER BY order_id
+            ON CONFLICT (order_id) DO UPDATE SET
+                status = excluded.status,
+                amount = excluded.amount,
+                currency = excluded.currency,
+                payer_wallet_id = excluded.payer_wallet_id,
+                payee_wallet_id = excluded.payee_wallet_id,
+                created_at = excluded.created_at,
+                updated_at = excluded.updated_at,
+                source_version = excluded.source_version,
+                ingested_at = excluded.ingested_at,
+                event_id = excluded.event_id,
+                source_topic = excluded.source_topic,
+                source_partition = excluded.source_partition,
+                source_offset = excluded.source_offset,
+                payload = excluded.payload
+            WHERE {VersionOrder.IsNewer("excluded", "stored")}
+            RETURNING stored.order_id, (stored.xmax = 0) AS inserted
+        )
+        SELECT input.ord,
+               CASE
+                   WHEN applied.inserted THEN 'I'
+                   WHEN before.order_id IS NULL THEN 'C'
+                   WHEN applied.order_id IS NOT NULL THEN 'U'
+                   WHEN {VersionOrder.Key("input.updated_at", "input.source_version", "now()")} = {VersionOrder.KeyOf("before")} THEN 'D'
+                   ELSE 'S'
+               END
+        FROM input
+        LEFT JOIN applied ON applied.order_id = input.order_id
+        LEFT JOIN bo.payment_orders AS before ON before.order_id = input.order_id
+        """;
+
+    /// <summary>Upserts <paramref name="rows"/> (distinct <c>order_id</c>s) and returns one outcome per row, in order.</summary>
+    /// <exception cref="ConcurrentSyncWriteException">Another transaction inserted one of the rows meanwhile; retry.</exception>
+    public static async Task<IReadOnlyList<UpsertOutcome>> ExecuteAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        IReadOnlyList<PaymentOrderUpsertRow> rows,
+        CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var orderIds = rows.Select(r => r.OrderId).ToArray();
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(orderIds) } },
+                new NpgsqlBatchCommand(Upsert)
+                {
+                    Parameters =
+                    {
+                        SqlArrays.Text(orderIds),
+                        SqlArrays.Text(rows.Select(r => (string?)r.Status)),
+                        SqlArrays.Numeric(rows.Select(r => r.Amount)),
+                        SqlArrays.Text(rows.Select(r => r.Currency)),
+                        SqlArrays.Text(rows.Select(r => r.PayerWalletId)),
+                        SqlArrays.Text(rows.Select(r => r.PayeeWalletId)),
+                        SqlArrays.Timestamp(rows.Select(r => r.CreatedAt)),
+                        SqlArrays.Timestamp(rows.Select(r => r.UpdatedAt)),
+                        SqlArrays.BigInt(rows.Select(r => r.SourceVersion)),
+                        SqlArrays.Text(rows.Select(r => r.EventId)),
+                        SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
+                        SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
+                        SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
+                        SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
+                    },
+                },
+            },
+        };
+
+        var results = new UpsertOutcome[rows.Count];
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var index = (int)reader.GetInt64(0) - 1;
+            results[index] = LedgerUpsert.ParseOutcome(reader.GetString(1), rows[index].OrderId);
+        }
+
+        return results;
+    }
+}

@@ -1,0 +1,72 @@
+using Backoffice.Data;
+using Backoffice.Kafka.Clients;
+using Backoffice.SyncConsumer.Health;
+using Backoffice.SyncConsumer.Ingest;
+using Backoffice.SyncConsumer.Normalisation;
+using Backoffice.SyncConsumer.Pairing;
+using Backoffice.SyncConsumer.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Backoffice.SyncConsumer.Hosting;
+
+public static class SyncConsumerExtensions
+{
+    /// <summary>The host's shutdown budget: stop polling, finish the batch, commit, leave the group (§5).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Everything the Sync Consumer runs: the consume loop, its database and Kafka clients, metrics,
+    /// tracing and readiness checks. Configured only by <c>ConnectionStrings:backoffice</c>,
+    /// <c>ConnectionStrings:kafka</c>, <c>Consumer:*</c> and <c>Pairing:*</c>; it never creates schema.
+    /// </summary>
+    public static TBuilder AddSyncConsumer<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var services = builder.Services;
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
+
+        var connectionString = builder.Configuration.GetConnectionString(BoDbContext.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required.");
+        }
+
+        services.AddBoDbContext(connectionString);
+        if (builder.Configuration["Logging:LogLevel:Npgsql"] is null)
+        {
+            // Npgsql logs every command at Information: thousands of lines a second at full speed.
+            builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+        }
+
+        services.AddKafkaProfile(ConsumerOptions.Section);
+
+        services.AddOptions<ConsumerOptions>().BindConfiguration(ConsumerOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsumerOptions>, ConsumerOptionsValidator>());
+        services.AddOptions<PairingOptions>().BindConfiguration(PairingOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PairingOptions>, PairingOptionsValidator>());
+        services.AddOptions<NormalizerOptions>().BindConfiguration($"{ConsumerOptions.Section}:Normalizer").ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new EventNormalizer(sp.GetRequiredService<IOptions<NormalizerOptions>>().Value));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<KafkaLagTracker>();
+        services.AddSingleton<PairingGauges>();
+        services.AddSingleton<ConsumerMetrics>();
+        services.AddSingleton<WriteHealth>();
+        services.AddSingleton<SyncBatchWriter>();
+        services.AddSingleton<BatchProcessor>();
+        services.AddHostedService<SyncWorker>();
+        services.AddHostedService<PairingGaugeRefresher>();
+
+        services.AddHealthChecks()
+            .AddBoSchemaCheck(tags: ["ready"])
+            .AddKafkaHealthCheck()
+            .AddCheck<WriteHealth>("database-writes", tags: ["ready"]);
+
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ConsumerMetrics.MeterName));
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(ConsumerTracing.SourceName).AddNpgsql());
+        return builder;
+    }
+}
