@@ -14,10 +14,11 @@ public sealed class SimulatorHostingTests
     [Fact]
     public void Without_settings_of_its_own_the_simulator_writes_where_the_consumer_reads()
     {
-        var topics = Resolve(new()
+        var topics = Topics(new()
         {
             ["Consumer:Profile"] = "cloud-test",
             ["Consumer:Profiles:cloud-test:Topics:ledger"] = "ledger-entries-canary",
+            ["ConnectionStrings:eventhubs"] = "Endpoint=sb://bo-test.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=x",
         });
 
         Assert.Equal(new SimulatorTopics("ledger-entries-canary", "payment-orders"), topics);
@@ -26,7 +27,7 @@ public sealed class SimulatorHostingTests
     [Fact]
     public void The_simulators_own_profile_and_topics_win()
     {
-        var topics = Resolve(new()
+        var topics = Topics(new()
         {
             ["Consumer:Profile"] = "cloud-test",
             ["Simulator:Profile"] = "local",
@@ -37,18 +38,28 @@ public sealed class SimulatorHostingTests
     }
 
     [Fact]
-    public void The_local_profile_is_the_default()
+    public void The_local_profile_is_the_default_in_development()
     {
-        Assert.Equal(new SimulatorTopics("bo.ledger-entries.v1", "bo.payment-orders.v1"), Resolve([]));
+        Assert.Equal(new SimulatorTopics("bo.ledger-entries.v1", "bo.payment-orders.v1"), Topics([]));
     }
 
     [Fact]
-    public void An_unknown_profile_fails_naming_the_key()
+    public void An_unknown_profile_fails_start_up_naming_the_key()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Resolve(new() { ["Simulator:Profile"] = "staging" }));
+        var error = Assert.Throws<OptionsValidationException>(() => Topics(new() { ["Simulator:Profile"] = "staging" }));
 
         Assert.Contains("Simulator:Profile", error.Message, StringComparison.Ordinal);
         Assert.Contains("staging", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_bootstrap_servers_fail_start_up_naming_the_connection_string()
+    {
+        using var host = Build([], bootstrapServers: null);
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<SimulatorTopics>());
+
+        Assert.Contains("ConnectionStrings:kafka", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -81,16 +92,17 @@ public sealed class SimulatorHostingTests
         Assert.Contains("Simulator:DuplicateShare", error.Message, StringComparison.Ordinal);
     }
 
-    private static SimulatorTopics Resolve(Dictionary<string, string?> settings)
+    private static SimulatorTopics Topics(Dictionary<string, string?> settings)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return SimulatorHosting.ResolveTopics(configuration, configuration.GetSection("Simulator").Get<SimulatorOptions>() ?? new SimulatorOptions());
+        using var host = Build(settings);
+        return host.Services.GetRequiredService<SimulatorTopics>();
     }
 
-    private static IHost Build(Dictionary<string, string?> settings)
+    private static IHost Build(Dictionary<string, string?> settings, string? bootstrapServers = "127.0.0.1:9")
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration.AddInMemoryCollection([new("ConnectionStrings:kafka", bootstrapServers)]);
         builder.AddSimulator();
         return builder.Build();
     }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using Backoffice.Kafka.Clients;
+using Backoffice.Kafka.Profiles;
 using Backoffice.Simulator.Oracle;
 using Backoffice.Simulator.Producing;
 using Backoffice.Simulator.Traffic;
@@ -147,9 +149,10 @@ public sealed class SimulatorProducerTests(KafkaBrokerFixture broker)
 
     private async Task<ProduceSummary> ProduceAsync(SimulatorTopics topics, IEnumerable<SimulatedMessage> messages, ProducePacing pacing, DeliveryLog? deliveries)
     {
-        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers };
+        var config = new ProducerConfig();
         SimulatorKafka.ApplyProducerDefaults(config, bulk: true);
-        using var producer = SimulatorKafka.CreateProducer(config, NullLoggerFactory.Instance);
+        var profile = new KafkaProfile(KafkaProfiles.Local, broker.BootstrapServers, topics.ByStreamName);
+        using var producer = new KafkaClientFactory(profile, NullLoggerFactory.Instance).CreateProducerBuilder<string, byte[]?>(config).Build();
         var simulatorProducer = new SimulatorProducer(producer, topics.For, TimeProvider.System, NullLogger<SimulatorProducer>.Instance);
         return await simulatorProducer.ProduceAsync(messages, pacing, deliveries, TestContext.Current.CancellationToken);
     }

@@ -24,6 +24,7 @@ public sealed class SimulatorWorkerTests(KafkaBrokerFixture broker)
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:kafka"] = broker.BootstrapServers,
+            ["Simulator:Profile"] = "local",
             ["Simulator:Profiles:local:Topics:ledger"] = ledgerTopic,
             ["Simulator:Profiles:local:Topics:payment_order"] = orderTopic,
             ["Simulator:Seed"] = "42",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backoffice.Kafka.Profiles;
 using Backoffice.Simulator.Traffic;
 
 namespace Backoffice.Simulator.Cli;
@@ -14,8 +15,18 @@ public sealed record GenerateArguments(
     double Rate,
     string? OraclePath,
     string? MessagesPath,
-    bool Produce)
+    bool Produce,
+    string? EventHubsConnectionString = null)
 {
+    /// <summary>The Kafka profile to produce with: the named profile's topics and security, with the topic overrides.</summary>
+    public KafkaProfile KafkaProfile()
+    {
+        var topics = new Dictionary<string, string>(KafkaProfiles.DefaultTopics(Profile), StringComparer.Ordinal);
+        topics[KafkaStreams.Ledger] = LedgerTopic ?? topics[KafkaStreams.Ledger];
+        topics[KafkaStreams.PaymentOrder] = PaymentOrderTopic ?? topics[KafkaStreams.PaymentOrder];
+        return new KafkaProfile(Profile, BootstrapServers ?? "", topics, EventHubsConnectionString);
+    }
+
     /// <summary>Simulated rate of unpaced runs: keeps the payments in flight (and memory) small while spreading event times.</summary>
     public const double UnpacedEventsPerSecond = 5_000;
 
@@ -33,7 +44,8 @@ public sealed record GenerateArguments(
           --start-time T           simulated time of the first payment, RFC 3339 (default: now when
                                    paced; unpaced, early enough that the last events are about now)
           --bootstrap-servers S    Kafka bootstrap servers (default: ConnectionStrings__kafka)
-          --profile P              local | cloud-test | cloud-secure: picks the topics (default local)
+          --profile P              local | cloud-test | cloud-secure: topics and security (default
+                                   local; cloud-test reads its password from ConnectionStrings__eventhubs)
           --ledger-topic T         override the ledger topic
           --payment-order-topic T  override the payment order topic
           --rate R                 messages per second, 0 = as fast as possible (default 0)
@@ -148,11 +160,24 @@ public sealed record GenerateArguments(
                 return null;
             }
 
-            var profile = values.GetValueOrDefault("--profile") ?? "local";
+            var profile = values.GetValueOrDefault("--profile") ?? KafkaProfiles.Local;
+            if (!KafkaProfiles.All.Contains(profile))
+            {
+                error = $"--profile: unknown Kafka profile '{profile}' (expected one of: {string.Join(", ", KafkaProfiles.All)}).";
+                return null;
+            }
+
+            var eventHubs = environment("ConnectionStrings__eventhubs");
+            if (produce && profile == KafkaProfiles.CloudTest && string.IsNullOrWhiteSpace(eventHubs))
+            {
+                error = "--profile cloud-test needs the Event Hubs connection string in ConnectionStrings__eventhubs (the SASL PLAIN password).";
+                return null;
+            }
+
             error = null;
             return new GenerateArguments(traffic, events, bootstrap, profile,
                 values.GetValueOrDefault("--ledger-topic"), values.GetValueOrDefault("--payment-order-topic"),
-                rate, values.GetValueOrDefault("--oracle"), values.GetValueOrDefault("--messages"), produce);
+                rate, values.GetValueOrDefault("--oracle"), values.GetValueOrDefault("--messages"), produce, eventHubs);
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or System.ComponentModel.DataAnnotations.ValidationException)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Backoffice.Kafka.Clients;
 using Backoffice.Simulator.Oracle;
 using Backoffice.Simulator.Producing;
 using Backoffice.Simulator.Traffic;
@@ -24,25 +25,14 @@ public static class GenerateCommand
         ArgumentNullException.ThrowIfNull(stderr);
         ArgumentNullException.ThrowIfNull(timeProvider);
         var arguments = GenerateArguments.Parse(args, timeProvider.GetUtcNow(), Environment.GetEnvironmentVariable, out var error);
-        SimulatorTopics? topics = null;
-        if (arguments is not null)
-        {
-            try
-            {
-                topics = Topics(arguments);
-            }
-            catch (ArgumentOutOfRangeException ex)
-            {
-                error = $"--profile: {ex.Message}";
-            }
-        }
-
-        if (arguments is null || topics is null)
+        if (arguments is null)
         {
             await stderr.WriteLineAsync($"{error}{Environment.NewLine}{Environment.NewLine}{GenerateArguments.Usage}");
             return UsageError;
         }
 
+        var profile = arguments.KafkaProfile();
+        var topics = SimulatorTopics.From(profile);
         var generator = new TrafficGenerator(arguments.Traffic);
         var oracle = new OracleBuilder();
         long payments = 0;
@@ -61,9 +51,9 @@ public static class GenerateCommand
         if (arguments.Produce)
         {
             deliveries = new DeliveryLog();
-            var config = new ProducerConfig { BootstrapServers = arguments.BootstrapServers };
+            var config = new ProducerConfig();
             SimulatorKafka.ApplyProducerDefaults(config, bulk: arguments.Rate is 0 or > 1_000);
-            using var producer = SimulatorKafka.CreateProducer(config, loggerFactory);
+            using var producer = new KafkaClientFactory(profile, loggerFactory).CreateProducerBuilder<string, byte[]?>(config).Build();
             var simulatorProducer = new SimulatorProducer(producer, topics.For, timeProvider, loggerFactory.CreateLogger<SimulatorProducer>());
             produced = await simulatorProducer.ProduceAsync(messages, ProducePacing.Rate(arguments.Rate), deliveries, cancellationToken);
         }
@@ -91,12 +81,6 @@ public static class GenerateCommand
         }
 
         return Success;
-    }
-
-    private static SimulatorTopics Topics(GenerateArguments arguments)
-    {
-        var defaults = SimulatorTopics.ForProfile(arguments.Profile);
-        return new SimulatorTopics(arguments.LedgerTopic ?? defaults.Ledger, arguments.PaymentOrderTopic ?? defaults.PaymentOrder);
     }
 
     private static string Summary(GenerateArguments arguments, SimulatorTopics topics, ExpectedState state, long payments, ProduceSummary? produced, TimeSpan elapsed)

@@ -1,11 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using Backoffice.Kafka.Clients;
+using Backoffice.Kafka.Profiles;
 using Backoffice.Simulator.Producing;
 using Backoffice.Simulator.Traffic;
-using Confluent.Kafka;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 
@@ -13,7 +13,10 @@ namespace Backoffice.Simulator.Continuous;
 
 public static class SimulatorHosting
 {
-    /// <summary>The long-running simulator: options, topics, an idempotent producer, the worker and its trace source.</summary>
+    /// <summary>The section whose Kafka profile the consumer reads (<c>Consumer:Profile</c>, <c>Consumer:Profiles:…</c>).</summary>
+    public const string ConsumerSection = "Consumer";
+
+    /// <summary>The long-running simulator: options, Kafka profile and producer, the worker and its trace source.</summary>
     public static IHostApplicationBuilder AddSimulator(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -21,45 +24,17 @@ public static class SimulatorHosting
         services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrafficOptions>().BindConfiguration(SimulatorOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TrafficOptions>, TrafficOptionsValidator>();
-        services.AddSingleton(sp => ResolveTopics(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<SimulatorOptions>>().Value));
-        services.AddSingleton(sp =>
-        {
-            var bootstrap = sp.GetRequiredService<IConfiguration>().GetConnectionString("kafka");
-            if (string.IsNullOrWhiteSpace(bootstrap))
-            {
-                throw new InvalidOperationException("ConnectionStrings:kafka (the Kafka bootstrap servers) is required.");
-            }
 
-            var config = new ProducerConfig { BootstrapServers = bootstrap };
-            SimulatorKafka.ApplyProducerDefaults(config, bulk: false);
-            return SimulatorKafka.CreateProducer(config, sp.GetRequiredService<ILoggerFactory>());
-        });
-        services.AddSingleton(TimeProvider.System);
+        // Without a profile of its own the simulator writes where the consumer reads: Consumer:Profile
+        // and the consumer's topic overrides. Simulator:Profile switches to Simulator:Profiles:… instead.
+        var ownProfile = !string.IsNullOrWhiteSpace(builder.Configuration[$"{SimulatorOptions.SectionName}:Profile"]);
+        services.AddKafkaProfile(ownProfile ? SimulatorOptions.SectionName : ConsumerSection);
+        services.AddKafkaProducer<string, byte[]?>(config => SimulatorKafka.ApplyProducerDefaults(config, bulk: false));
+        services.AddSingleton(sp => SimulatorTopics.From(sp.GetRequiredService<KafkaProfile>()));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<SimulatorWorker>();
         services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(SimulatorTelemetry.ActivitySourceName));
         return builder;
-    }
-
-    /// <summary>The topics of <c>Simulator:Profile</c> (else <c>Consumer:Profile</c>, else <c>local</c>), with the same overrides the consumer honours.</summary>
-    public static SimulatorTopics ResolveTopics(IConfiguration configuration, SimulatorOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(options);
-        var profile = options.Profile ?? configuration["Consumer:Profile"] ?? "local";
-        SimulatorTopics defaults;
-        try
-        {
-            defaults = SimulatorTopics.ForProfile(profile);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            throw new InvalidOperationException($"Simulator:Profile (or Consumer:Profile): unknown Kafka profile '{profile}' (expected local, cloud-test or cloud-secure).");
-        }
-
-        string Topic(string stream, string fallback) =>
-            configuration[$"Simulator:Profiles:{profile}:Topics:{stream}"] ?? configuration[$"Consumer:Profiles:{profile}:Topics:{stream}"] ?? fallback;
-
-        return new SimulatorTopics(Topic("ledger", defaults.Ledger), Topic("payment_order", defaults.PaymentOrder));
     }
 
     /// <summary>Names the key of a traffic option that is out of range.</summary>

@@ -11,7 +11,11 @@ public sealed class SimulatorOptions
 {
     public const string SectionName = "Simulator";
 
-    /// <summary>Kafka profile; unset means <c>Consumer:Profile</c>, then <c>local</c>, so the simulator writes where the consumer reads.</summary>
+    /// <summary>
+    /// Kafka profile, with topic overrides under <c>Simulator:Profiles:&lt;profile&gt;:Topics</c>. Unset, the
+    /// simulator uses the consumer's (<c>Consumer:Profile</c> and <c>Consumer:Profiles:…</c>; <c>local</c> in
+    /// Development), so it writes where the consumer reads.
+    /// </summary>
     public string? Profile { get; set; }
 
     /// <summary>How often to log what was sent.</summary>
