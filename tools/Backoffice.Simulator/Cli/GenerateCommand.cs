@@ -54,7 +54,11 @@ public static class GenerateCommand
             var config = new ProducerConfig();
             SimulatorKafka.ApplyProducerDefaults(config, bulk: arguments.Rate is 0 or > 1_000);
             using var producer = new KafkaClientFactory(profile, loggerFactory).CreateProducerBuilder<string, byte[]?>(config).Build();
-            var simulatorProducer = new SimulatorProducer(producer, topics.For, timeProvider, loggerFactory.CreateLogger<SimulatorProducer>());
+            var simulatorProducer = new SimulatorProducer(producer, topics.For, timeProvider, loggerFactory.CreateLogger<SimulatorProducer>())
+            {
+                // As long as librdkafka's message timeout: the flush ends when every message is delivered or failed.
+                FlushTimeout = TimeSpan.FromMinutes(5),
+            };
             produced = await simulatorProducer.ProduceAsync(messages, ProducePacing.Rate(arguments.Rate), deliveries, cancellationToken);
         }
         else
