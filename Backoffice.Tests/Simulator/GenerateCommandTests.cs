@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Backoffice.Simulator.Cli;
 using Backoffice.Simulator.Oracle;
-using Backoffice.Tests.Data;
+using Backoffice.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backoffice.Tests.Simulator;
@@ -106,17 +106,7 @@ public sealed class GenerateCommandTests : IDisposable
         }
     }
 
-    internal static string SimulatorDll
-    {
-        get
-        {
-            // Tests run from <repo>/Backoffice.Tests/bin/<Configuration>/<tfm>/; the simulator is built beside it.
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var dll = Path.Combine(Backoffice.Tests.Infrastructure.RepositoryPaths.Root, "tools", "Backoffice.Simulator", "bin",
-                testOutput.Parent!.Name, testOutput.Name, "Backoffice.Simulator.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"The simulator is not built (expected {dll}).", dll);
-        }
-    }
+    private static string SimulatorDll => DotnetProgram.ProjectOutput(Path.Combine("tools", "Backoffice.Simulator"), "Backoffice.Simulator");
 
     internal static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
