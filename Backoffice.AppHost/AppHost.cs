@@ -1,22 +1,12 @@
 using Backoffice.AppHost.Infrastructure;
+using Backoffice.AppHost.Services;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 var infrastructure = builder.AddBackofficeInfrastructure();
-
-var migrations = builder.AddProject<Projects.Backoffice_Migrator>("migrations")
-    .WithDatabase(infrastructure);
-
-builder.AddProject<Projects.Backoffice_SyncConsumer>("sync-consumer")
-    .WithDatabase(infrastructure)
-    .WithKafka(infrastructure)
-    .WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
-
-builder.AddProject<Projects.Backoffice_Api>("admin-api")
-    .WithDatabase(infrastructure)
-    .WaitForCompletion(migrations)
-    .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+var migrations = builder.AddMigrations(infrastructure);
+var consumer = builder.AddSyncConsumer(infrastructure, migrations);
+builder.AddAdminApi(infrastructure, migrations);
+builder.AddDemoTraffic(infrastructure, consumer);
 
 builder.Build().Run();

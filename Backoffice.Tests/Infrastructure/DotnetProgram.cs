@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Backoffice.Tests.Infrastructure;
 
-namespace Backoffice.Tests.Data;
+namespace Backoffice.Tests.Infrastructure;
 
 /// <summary>
 /// Runs one of the solution's programs the way a deployment or the AppHost does: <c>dotnet X.dll</c>
@@ -146,7 +145,7 @@ internal sealed class DotnetProgram : IDisposable
         }
     }
 
-    private static string ProjectOutput(string projectDirectory, string assemblyName)
+    public static string ProjectOutput(string projectDirectory, string assemblyName)
     {
         // Tests run from <repo>/Backoffice.Tests/bin/<Configuration>/<tfm>/; the program was built beside its project.
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
