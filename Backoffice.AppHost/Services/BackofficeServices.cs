@@ -26,7 +26,7 @@ public static class BackofficeServices
             .WithKafka(infrastructure)
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health")
-            .WithUrlForEndpoint("http", url => url.DisplayText = "metrics (/metrics)");
+            .WithPageLinks(("/metrics", "Prometheus metrics"), ("/health", "Readiness"));
 
         if (infrastructure.Mode == InfrastructureMode.Containers)
         {
@@ -56,9 +56,7 @@ public static class BackofficeServices
             .WaitForCompletion(migrations)
             .WithExternalHttpEndpoints()
             .WithHttpHealthCheck("/health")
-            .WithUrlForEndpoint("http", url => url.DisplayText = "Admin API")
-            .WithUrl("/scalar", "API reference (Scalar)")
-            .WithUrl("/openapi/v1.json", "OpenAPI document");
+            .WithPageLinks(("/scalar", "API reference (Scalar)"), ("/openapi/v1.json", "OpenAPI document"));
 
         if (builder.ExecutionContext.IsPublishMode)
         {
@@ -102,4 +100,26 @@ public static class BackofficeServices
 
         return simulator;
     }
+
+    /// <summary>Links on the dashboard's resource page to pages of the service's http endpoint.</summary>
+    private static IResourceBuilder<ProjectResource> WithPageLinks(
+        this IResourceBuilder<ProjectResource> service, params (string Path, string DisplayText)[] pages) =>
+        service.WithUrls(context =>
+        {
+            var http = context.Urls.FirstOrDefault(url => url.Endpoint?.EndpointName == "http");
+            if (http is null)
+            {
+                return;
+            }
+
+            foreach (var (path, displayText) in pages)
+            {
+                context.Urls.Add(new ResourceUrlAnnotation
+                {
+                    Url = http.Url.TrimEnd('/') + path,
+                    DisplayText = displayText,
+                    Endpoint = http.Endpoint,
+                });
+            }
+        });
 }
