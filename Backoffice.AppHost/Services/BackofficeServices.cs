@@ -34,7 +34,20 @@ public static class BackofficeServices
             consumer.WithEnvironment("Consumer__Kafka__allow.auto.create.topics", "true");
         }
 
-        if (builder.ExecutionContext.IsPublishMode)
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            // Running against external servers (README): the profile and Event Hubs secret come from the AppHost's configuration.
+            if (builder.Configuration["Consumer:Profile"] is { Length: > 0 } runProfile)
+            {
+                consumer.WithEnvironment("Consumer__Profile", runProfile);
+            }
+
+            if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("eventhubs")))
+            {
+                consumer.WithReference(builder.AddConnectionString("eventhubs"));
+            }
+        }
+        else
         {
             // Azure: Event Hubs' Kafka endpoint. cloud-test authenticates with the namespace connection string,
             // cloud-secure with the app's managed identity (data contract §1).
