@@ -1,4 +1,5 @@
 using System.Net;
+using Backoffice.Api.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 using IPNetwork = System.Net.IPNetwork;
 
@@ -67,7 +68,7 @@ public static class AuditExtensions
             }
             else
             {
-                throw new InvalidOperationException($"{key} must list IP addresses or CIDR networks; '{value}' is neither.");
+                throw new InvalidSettingsException($"{key} must list IP addresses or CIDR networks; '{value}' is neither.");
             }
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Backoffice.Api.Auth;
+using Backoffice.Api.Limits;
 using Backoffice.Api.Lookups;
 using Backoffice.Api.Problems;
 using Backoffice.Data.Audit;
@@ -21,9 +22,13 @@ public sealed record LookupAuditMetadata(
 
 public static class LookupAuditExtensions
 {
-    /// <summary>Audits every call that reaches the handler and tags the request span with the looked-up id.</summary>
+    /// <summary>
+    /// Audits every call that reaches the handler, one whose query timed out included (the inner
+    /// <see cref="QueryTimeoutFilter"/> turns that into a result), and tags the request span with
+    /// the looked-up id.
+    /// </summary>
     public static RouteHandlerBuilder WithLookupAudit(this RouteHandlerBuilder builder, LookupAuditMetadata metadata) =>
-        builder.WithMetadata(metadata).AddEndpointFilter<LookupAuditFilter>();
+        builder.WithMetadata(metadata).AddEndpointFilter<LookupAuditFilter>().AddEndpointFilter<QueryTimeoutFilter>();
 }
 
 /// <summary>
@@ -70,12 +75,14 @@ internal sealed class LookupAuditFilter(
             ResourceType = lookup.ResourceType,
             ResourceId = resourceId,
             Query = QueryJson(httpContext.Request.Query, lookup.QueryParameters),
-            Result = statusCode switch
-            {
-                StatusCodes.Status200OK => AuditResults.Found,
-                StatusCodes.Status404NotFound => AuditResults.NotFound,
-                _ => AuditResults.Invalid,
-            },
+            Result = outcome is DatabaseTimeoutProblem
+                ? QueryTimeouts.AuditResult
+                : statusCode switch
+                {
+                    StatusCodes.Status200OK => AuditResults.Found,
+                    StatusCodes.Status404NotFound => AuditResults.NotFound,
+                    _ => AuditResults.Invalid,
+                },
             StatusCode = statusCode,
             DurationMs = timeProvider.GetElapsedTime(started).TotalMilliseconds,
             ResultCount = statusCode == StatusCodes.Status200OK

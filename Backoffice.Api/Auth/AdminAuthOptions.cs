@@ -1,3 +1,5 @@
+using Backoffice.Api.Hosting;
+
 namespace Backoffice.Api.Auth;
 
 /// <summary>
@@ -33,7 +35,16 @@ public sealed class AdminAuthOptions
     public static AdminAuthOptions Read(IConfiguration configuration)
     {
         var options = new AdminAuthOptions();
-        configuration.GetSection(SectionName).Bind(options);
+        try
+        {
+            configuration.GetSection(SectionName).Bind(options);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // The binder's message names the key and the value it could not convert.
+            throw new InvalidSettingsException(exception.Message, exception);
+        }
+
         if (configuration[ModeVariable] is { Length: > 0 } mode)
         {
             options.Mode = mode;

@@ -1,3 +1,4 @@
+using Backoffice.Api.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
@@ -21,7 +22,7 @@ public static class AuthExtensions
         var errors = options.Validate(builder.Environment);
         if (errors.Count > 0)
         {
-            throw new InvalidOperationException("Invalid authentication settings: " + string.Join(" ", errors));
+            throw new InvalidSettingsException("Invalid authentication settings: " + string.Join(" ", errors));
         }
 
         builder.Services.AddSingleton(options);

@@ -10,4 +10,13 @@ public sealed class DatabaseOptions
     /// <summary>How often the pool gauges and the replication lag are sampled.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Seconds a query may run before Npgsql cancels it, on the server too (the connection's
+    /// <c>Command Timeout</c>; this setting wins over the connection string's). Lookups are index
+    /// lookups of a few milliseconds: one that waits this long is stuck on a lock or a bad plan,
+    /// and answering 503 frees its connection for everyone else.
+    /// </summary>
+    [Range(1, 600, ErrorMessage = SectionName + ":CommandTimeout must be between {1} and {2} seconds.")]
+    public int CommandTimeout { get; set; } = 5;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Backoffice.Api.Limits;
 using Backoffice.Api.Telemetry;
 
 namespace Backoffice.Api.Database;
@@ -22,6 +23,7 @@ public sealed class DbMetrics
     public const string Success = "success";
     public const string Error = "error";
     public const string Cancelled = "cancelled";
+    public const string Timeout = "timeout";
 
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _queries;
@@ -39,7 +41,7 @@ public sealed class DbMetrics
             description: "Latency of the API's database queries, by query name.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ApiMetrics.LatencyBucketsSeconds });
         _queries = meter.CreateCounter<long>(
-            "db_queries_total", description: "Database queries by query name and outcome (success, error, cancelled).");
+            "db_queries_total", description: "Database queries by query name and outcome (success, error, cancelled, timeout).");
         meter.CreateObservableGauge("db_pool_connections_idle", () => Observe(_sample.Idle),
             description: "Idle connections in the API's Npgsql pool.");
         meter.CreateObservableGauge("db_pool_connections_busy", () => Observe(_sample.Busy),
@@ -66,6 +68,11 @@ public sealed class DbMetrics
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             outcome = Cancelled;
+            throw;
+        }
+        catch (Exception exception) when (QueryTimeouts.IsTimeout(exception))
+        {
+            outcome = Timeout;
             throw;
         }
         finally

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Backoffice.Api.Auth;
+using Backoffice.Api.Limits;
 using Backoffice.Api.Problems;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +33,7 @@ public static class LookupsExtensions
     {
         var admin = endpoints.MapGroup("/admin")
             .RequireAuthorization(AuthExtensions.LookupPolicy)
+            .RequireCallerRateLimit()
             .WithTags("Admin lookups")
             .ProducesProblem(StatusCodes.Status401Unauthorized, ApiProblems.ContentType)
             .ProducesProblem(StatusCodes.Status403Forbidden, ApiProblems.ContentType)

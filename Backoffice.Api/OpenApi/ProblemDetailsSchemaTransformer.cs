@@ -19,7 +19,8 @@ internal sealed class ProblemDetailsSchemaTransformer : IOpenApiSchemaTransforme
         schema.Properties[ApiProblems.CodeKey] = new OpenApiSchema
         {
             Type = JsonSchemaType.String,
-            Description = "Machine-readable error code, e.g. INVALID_ID, INVALID_PARAMETER, NOT_FOUND, UNAUTHORIZED, FORBIDDEN, AUDIT_UNAVAILABLE.",
+            Description = "Machine-readable error code, e.g. INVALID_ID, INVALID_PARAMETER, NOT_FOUND, UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, "
+                          + "AUDIT_UNAVAILABLE, DATABASE_TIMEOUT.",
         };
         schema.Properties[ApiProblems.TraceIdKey] = new OpenApiSchema
         {

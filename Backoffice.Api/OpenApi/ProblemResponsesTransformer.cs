@@ -13,7 +13,10 @@ internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
         ["401"] = "UNAUTHORIZED: no bearer token, or an invalid one (see WWW-Authenticate). Not audited.",
         ["403"] = "FORBIDDEN: a valid token without ADMIN_READ or ADMIN_AUDIT. Not audited.",
         ["404"] = "NOT_FOUND: no such resource. Audited.",
-        ["503"] = "AUDIT_UNAVAILABLE (the audit row could not be committed, so no data is returned) or DATABASE_UNAVAILABLE.",
+        ["429"] = "RATE_LIMITED: this caller (token actor, or client address without a valid token) exceeded RateLimiting:PermitsPerSecond "
+                  + "/ RateLimiting:Burst. Retry after the Retry-After header's seconds. Not audited.",
+        ["503"] = "AUDIT_UNAVAILABLE (the audit row could not be committed, so no data is returned), DATABASE_TIMEOUT (the query "
+                  + "exceeded Database:CommandTimeout; audited with result TIMEOUT) or DATABASE_UNAVAILABLE. Retry later.",
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
@@ -35,6 +38,17 @@ internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
             if (Descriptions.TryGetValue(status, out var description))
             {
                 concrete.Description = description;
+            }
+
+            if (code == StatusCodes.Status429TooManyRequests)
+            {
+                concrete.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                concrete.Headers["Retry-After"] = new OpenApiHeader
+                {
+                    Description = "Seconds to wait before the caller's next request can be served.",
+                    Required = true,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+                };
             }
         }
 

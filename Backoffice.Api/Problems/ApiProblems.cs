@@ -82,6 +82,8 @@ public static class ApiProblems
         403 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.4",
         404 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
         405 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
+        413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
+        429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
         500 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1",
         503 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
         _ => "about:blank",

@@ -12,6 +12,9 @@ public static class ProblemCodes
     public const string Forbidden = "FORBIDDEN";
     public const string AuditUnavailable = "AUDIT_UNAVAILABLE";
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
+    public const string DatabaseTimeout = "DATABASE_TIMEOUT";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string BadRequest = "BAD_REQUEST";
     public const string InternalError = "INTERNAL_ERROR";
 
@@ -23,6 +26,8 @@ public static class ProblemCodes
         StatusCodes.Status403Forbidden => Forbidden,
         StatusCodes.Status404NotFound => RouteNotFound,
         StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+        StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
+        StatusCodes.Status429TooManyRequests => RateLimited,
         StatusCodes.Status503ServiceUnavailable => DatabaseUnavailable,
         >= 500 => InternalError,
         _ => $"HTTP_{statusCode}",

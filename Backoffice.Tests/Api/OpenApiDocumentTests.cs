@@ -20,9 +20,9 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
         var order = paths.GetProperty("/admin/payment-orders/{order_id}").GetProperty("get");
         var wallet = paths.GetProperty("/admin/wallets/{wallet_id}/tx").GetProperty("get");
 
-        AssertResponses(tx, "200", "400", "401", "403", "404", "503");
-        AssertResponses(order, "200", "400", "401", "403", "404", "503");
-        AssertResponses(wallet, "200", "400", "401", "403", "503");
+        AssertResponses(tx, "200", "400", "401", "403", "404", "429", "503");
+        AssertResponses(order, "200", "400", "401", "403", "404", "429", "503");
+        AssertResponses(wallet, "200", "400", "401", "403", "429", "503");
         foreach (var operation in new[] { tx, order, wallet })
         {
             Assert.True(operation.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("application/json", out _));
@@ -33,6 +33,11 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
             }
 
             Assert.True(operation.GetProperty("security")[0].TryGetProperty("Bearer", out _));
+            var tooMany = operation.GetProperty("responses").GetProperty("429");
+            Assert.Contains("RATE_LIMITED", tooMany.GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.Equal("integer", tooMany.GetProperty("headers").GetProperty("Retry-After").GetProperty("schema").GetProperty("type").GetString());
+            Assert.Contains("DATABASE_TIMEOUT", operation.GetProperty("responses").GetProperty("503").GetProperty("description").GetString(),
+                StringComparison.Ordinal);
         }
 
         var txId = Parameter(tx, "tx_id");

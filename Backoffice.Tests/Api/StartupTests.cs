@@ -20,19 +20,35 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    [Fact]
-    public async Task The_api_process_refuses_to_start_in_Production_with_auth_disabled()
+    public static TheoryData<string, string, string> RefusedProcessSettings => new()
     {
-        var (exitCode, output) = await DotnetProgram.RunAsync(ApiDll, [], new Dictionary<string, string?>
+        { "AUTH_MODE", "disabled", "refused in the Production environment" },
+        { "RateLimiting__PermitsPerSecond", "0", "RateLimiting:PermitsPerSecond must be between 1 and 1000000" },
+        { "RateLimiting__Enabled", "maybe", "RateLimiting:Enabled" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedProcessSettings))]
+    public async Task The_api_process_refuses_bad_settings_with_one_message_and_exit_code_1(string variable, string value, string message)
+    {
+        var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["AUTH_MODE"] = "disabled",
+            ["Auth__Authority"] = "https://issuer.example",
+            ["Auth__Audience"] = "api://backoffice",
             ["ConnectionStrings__backoffice"] = _connectionString,
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-        }, TestContext.Current.CancellationToken);
+        };
+        environment[variable] = value;
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("refused in the Production environment", output, StringComparison.Ordinal);
+        var (exitCode, output) = await DotnetProgram.RunAsync(ApiDll, [], environment, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Backoffice.Api refused to start: ", output, StringComparison.Ordinal);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        // No unhandled-exception abort: no runtime banner, no stack frames.
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^\s+at ", output);
     }
 
     public static TheoryData<string, string, string> BadSettings => new()
@@ -49,6 +65,15 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
         { "Lookups:CursorKey", "c2hvcnQ=", "Lookups:CursorKey must be base64 of at least 32 bytes" },
         { "Audit:MaxBatchSize", "0", "MaxBatchSize" },
         { "ForwardedHeaders:KnownProxies:0", "proxy.example", "ForwardedHeaders:KnownProxies must list IP addresses or CIDR networks" },
+        { "RateLimiting:PermitsPerSecond", "0", "RateLimiting:PermitsPerSecond must be between 1 and 1000000" },
+        { "RateLimiting:Burst", "10", "RateLimiting:Burst must be at least 1000" },
+        { "RateLimiting:Enabled", "maybe", "RateLimiting:Enabled" },
+        { "Limits:MaxRequestLineSize", "100", "Limits:MaxRequestLineSize must be between 2048 and 65536 bytes" },
+        { "Limits:MaxRequestHeadersTotalSize", "2000000", "Limits:MaxRequestHeadersTotalSize must be between 4096 and 1048576 bytes" },
+        { "Limits:MaxRequestHeaderCount", "5", "Limits:MaxRequestHeaderCount must be between 16 and 1000" },
+        { "Limits:MaxRequestBodySize", "-1", "Limits:MaxRequestBodySize must be between 0 and 1048576 bytes" },
+        { "Limits:RequestHeadersTimeout", "00:00:00", "Limits:RequestHeadersTimeout must be between 00:00:01 and 00:05:00" },
+        { "Database:CommandTimeout", "0", "Database:CommandTimeout must be between 1 and 600 seconds" },
     };
 
     [Theory]
