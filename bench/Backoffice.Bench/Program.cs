@@ -51,7 +51,11 @@ foreach (var name in selected)
         var result = name switch
         {
             "ingest" => await new IngestBenchmark(context, quick ? new IngestSettings(Events: 50_000, Partitions: 16) : new IngestSettings()).RunAsync(),
-            "freshness" => await new FreshnessBenchmark(context, quick ? new FreshnessSettings(Seconds: 10, WarmupSeconds: 2) : new FreshnessSettings()).RunAsync(),
+            "freshness" => await new FreshnessBenchmark(context, (quick ? new FreshnessSettings(Seconds: 10, WarmupSeconds: 2) : new FreshnessSettings()) with
+            {
+                Partitions = EnvInt("BENCH_FRESHNESS_PARTITIONS") ?? 64,
+                LingerMs = EnvInt("BENCH_FRESHNESS_LINGER_MS") ?? 5,
+            }).RunAsync(),
             _ => await new LookupBenchmark(context, quick ? new LookupSettings(LedgerEntries: 50_000, OpenLoopSeconds: 5, SaturationSeconds: 5) : new LookupSettings()).RunAsync(),
         };
         result["duration_seconds"] = Math.Round((clock.Elapsed - started).TotalSeconds, 1);
@@ -99,6 +103,8 @@ void Cancel(PosixSignalContext signal)
     Console.Error.WriteLine($"[bench] {signal.Signal}: stopping children and cleaning up…");
     cancellation.Cancel();
 }
+
+static int? EnvInt(string name) => int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : null;
 
 static string? ArgumentValue(string[] args, string name)
 {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backoffice.Bench.Freshness;
 
-public sealed record FreshnessSettings(double EventsPerSecond = 5_000, int Seconds = 60, int WarmupSeconds = 5, int Partitions = 64);
+public sealed record FreshnessSettings(double EventsPerSecond = 5_000, int Seconds = 60, int WarmupSeconds = 5, int Partitions = 64, int LingerMs = 5);
 
 /// <summary>
 /// Benchmark 2: simulated traffic produced open loop at a fixed rate (token bucket: the producer
@@ -42,7 +42,7 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
         // Like an upstream service: small batches, sent within milliseconds.
         using var producer = kafka.CreateProducer(config =>
         {
-            config.LingerMs = 5;
+            config.LingerMs = settings.LingerMs;
             config.CompressionType = CompressionType.Lz4;
         });
         var simulatorProducer = new SimulatorProducer(producer, kafka.Topics.For, TimeProvider.System, NullLogger<SimulatorProducer>.Instance);
@@ -53,6 +53,10 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
         var before = await Http.ScrapeAsync(http, consumer.Metrics, cancellationToken);
         context.Log($"warm-up done ({warmup.Delivered:N0} messages); measuring {settings.Seconds} s at {settings.EventsPerSecond:N0} events/s");
 
+        using var probe = Environment.GetEnvironmentVariable("BENCH_FRESHNESS_PROBE") == "1"
+            ? new DeliveryProbe(kafka.BootstrapServers, [kafka.Topics.Ledger, kafka.Topics.PaymentOrder], FetchWaitMaxMs)
+            : null;
+        probe?.StartRecording();
         var cpu = new CpuMeter();
         var cpuBefore = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
         var measured = await ProduceAsync(simulatorProducer, "fm", 102, settings.Seconds);
@@ -62,6 +66,11 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
         await WaitForAsync(consumer, http, warmup.Delivered + measured.Delivered, TimeSpan.FromSeconds(120));
         var drainSeconds = drainWait.Elapsed.TotalSeconds;
         var after = await Http.ScrapeAsync(http, consumer.Metrics, cancellationToken);
+        if (probe is not null)
+        {
+            result["delivery_probe"] = probe.StopAndReport();
+        }
+
         result["broker"] = kafka.VerifyNothingDropped(warmup.Delivered + measured.Delivered);
         var consumerCpuTotal = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
         await consumer.Process.StopAsync(TimeSpan.FromSeconds(15));
@@ -94,7 +103,8 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
             ["seconds"] = settings.Seconds,
             ["produced"] = measured.Delivered,
             ["achieved_events_per_second"] = BenchResult.Round(achievedRate, 0),
-            ["pacing"] = "open loop, fixed schedule (message i due at i/rate), linger.ms=5, lz4",
+            ["pacing"] = $"open loop, fixed schedule (message i due at i/rate), linger.ms={settings.LingerMs}, lz4",
+            ["partitions_per_topic"] = settings.Partitions,
             ["consumer_fetch_wait_max_ms"] = FetchWaitMaxMs,
             ["warmup_messages_excluded"] = warmup.Delivered,
             ["seconds_to_drain_after_last_produce"] = BenchResult.Round(drainSeconds, 2),

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
+using Backoffice.Kafka.Profiles;
 using Backoffice.LocalInfra.Kafka;
 using Backoffice.Simulator.Producing;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backoffice.Bench.Infrastructure;
 
@@ -35,7 +35,8 @@ public sealed class BenchKafka : IAsyncDisposable
 
     public static BenchKafka Start(BenchContext context, int partitions)
     {
-        var topics = SimulatorTopics.ForProfile("local");
+        var defaults = KafkaProfiles.DefaultTopics(KafkaProfiles.Local);
+        var topics = new SimulatorTopics(defaults[KafkaStreams.Ledger], defaults[KafkaStreams.PaymentOrder]);
         var cluster = MockKafkaCluster.Start(new MockKafkaClusterOptions { DefaultPartitions = partitions });
         cluster.CreateTopic(topics.Ledger, partitions);
         cluster.CreateTopic(topics.PaymentOrder, partitions);
@@ -48,7 +49,7 @@ public sealed class BenchKafka : IAsyncDisposable
         var config = new ProducerConfig { BootstrapServers = BootstrapServers };
         SimulatorKafka.ApplyProducerDefaults(config, bulk: true);
         configure(config);
-        return SimulatorKafka.CreateProducer(config, NullLoggerFactory.Instance);
+        return new ProducerBuilder<string, byte[]?>(config).Build();
     }
 
     /// <summary>

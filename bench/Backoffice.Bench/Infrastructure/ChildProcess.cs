@@ -40,6 +40,20 @@ public sealed partial class ChildProcess : IAsyncDisposable
     /// <summary>Peak resident set size in MiB: the kernel's high-water mark (VmHWM), sampled while the process ran.</summary>
     public double PeakRssMib => Math.Max(Interlocked.Read(ref _peakHwmKib), Interlocked.Read(ref _peakRssKib)) / 1024.0;
 
+    /// <summary>Resident set size now, in MiB (VmRSS), or NaN when the process is gone.</summary>
+    public double CurrentRssMib()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? double.NaN : ParseKib(line) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
     public static ChildProcess Start(
         BenchContext context, string name, string fileName, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)

@@ -48,6 +48,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
             throw new InvalidOperationException($"Warm-up requests failed: {warmup["status_counts"]!.ToJsonString()}\n{ChildProcess.Tail(await api.Process.ReadLogAsync(), 3000)}");
         }
 
+        var rssByPhase = new JsonObject { ["after_warmup"] = BenchResult.Round(api.Process.CurrentRssMib(), 1) };
         var (lookupSql, auditSql) = await ReadEndpointSqlAsync(database);
         result["endpoint_sql"] = new JsonObject { ["lookup"] = lookupSql, ["audit_insert_as_sent"] = ChildProcess.Tail(auditSql, 600) };
         result["explain_lookup"] = await ExplainAsync(database, lookupSql);
@@ -59,6 +60,8 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         var apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         var cpu = new CpuMeter();
         var harnessCpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metricsBefore = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
         var openLoop = await new OpenLoopClient(api.BaseAddress, token, settings.LedgerEntries)
             .RunAsync(settings.OpenLoopRate, TimeSpan.FromSeconds(settings.OpenLoopSeconds), cancellationToken);
         openLoop["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
@@ -67,6 +70,10 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         openLoop["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
         openLoop["audit_rows_written"] = await AuditRowsAsync(database) - auditBefore;
         openLoop["database_statements"] = await StatementStatsAsync(database);
+        var metricsAfterOpenLoop = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
+        rssByPhase["after_open_loop"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        rssByPhase["peak_so_far"] = BenchResult.Round(api.Process.PeakRssMib, 1);
+        openLoop["api_metrics"] = ServerSideTimes(metricsBefore, metricsAfterOpenLoop);
         result["open_loop"] = openLoop;
         context.Log($"open loop {settings.OpenLoopRate:N0} rps: p50 {openLoop["latency_ms"]!["p50"]} ms, p95 {openLoop["latency_ms"]!["p95"]} ms, p99 {openLoop["latency_ms"]!["p99"]} ms");
 
@@ -79,10 +86,12 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         wrk["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
         wrk["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
         wrk["database_statements"] = await StatementStatsAsync(database);
+        wrk["api_metrics"] = ServerSideTimes(metricsAfterOpenLoop, await Http.ScrapeAsync(http, api.Metrics, cancellationToken));
         context.Log($"wrk: {wrk["requests_per_second"]} requests/s ({wrk["errors"]} errors)");
+        rssByPhase["after_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
         var apiCpuTotal = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         await api.Process.StopAsync(TimeSpan.FromSeconds(15));
-        result["api"] = new JsonObject { ["process"] = api.Describe(apiCpuTotal) };
+        result["api"] = new JsonObject { ["process"] = api.Describe(apiCpuTotal), ["rss_mib_by_phase"] = rssByPhase };
 
         await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", cancellationToken);
         cpu = new CpuMeter();
@@ -243,6 +252,36 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         }
 
         return stats;
+    }
+
+    /// <summary>
+    /// The API's own view of the window (its Prometheus histograms, after minus before): time inside
+    /// the request pipeline and per named query, to tell queueing outside the API from work inside it.
+    /// </summary>
+    private static JsonObject ServerSideTimes(IReadOnlyList<PrometheusSample> before, IReadOnlyList<PrometheusSample> after)
+    {
+        JsonObject Of(string metric, Func<IReadOnlyDictionary<string, string>, bool> filter)
+        {
+            bool Matches(PrometheusSample s) => filter(s.Labels);
+            var window = PrometheusText.Histogram(after.Where(Matches), metric).Minus(PrometheusText.Histogram(before.Where(Matches), metric));
+            var sum = PrometheusText.Sum(after, metric + "_sum", filter) - PrometheusText.Sum(before, metric + "_sum", filter);
+            return new JsonObject
+            {
+                ["count"] = window.Count,
+                ["mean_ms"] = BenchResult.Round(window.Count == 0 ? double.NaN : sum / window.Count * 1000, 3),
+                ["p50_ms"] = BenchResult.Round(window.Quantile(0.5) * 1000, 3),
+                ["p95_ms"] = BenchResult.Round(window.Quantile(0.95) * 1000, 3),
+                ["p99_ms"] = BenchResult.Round(window.Quantile(0.99) * 1000, 3),
+            };
+        }
+
+        return new JsonObject
+        {
+            ["api_request_latency_seconds"] = Of("api_request_latency_seconds", l => l.GetValueOrDefault("route")?.Contains("tx", StringComparison.Ordinal) == true),
+            ["db_query_latency_seconds{query=get_tx}"] = Of("db_query_latency_seconds", l => l.GetValueOrDefault("query") == "get_tx"),
+            ["db_query_latency_seconds{query=insert_audit}"] = Of("db_query_latency_seconds", l => l.GetValueOrDefault("query") == "insert_audit"),
+            ["note"] = "histogram_quantile over the API's buckets; mean from _sum/_count",
+        };
     }
 
     [GeneratedRegex(@"\$\d+")]
