@@ -57,6 +57,7 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
             ? new DeliveryProbe(kafka.BootstrapServers, [kafka.Topics.Ledger, kafka.Topics.PaymentOrder], FetchWaitMaxMs)
             : null;
         probe?.StartRecording();
+        await BenchPostgres.ResetStatementsAsync(database, cancellationToken);
         var cpu = new CpuMeter();
         var cpuBefore = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
         var measured = await ProduceAsync(simulatorProducer, "fm", 102, settings.Seconds);
@@ -126,6 +127,7 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
             ["process"] = consumer.Describe(consumerCpuTotal),
             ["cpu_cores_used_during_window"] = BenchResult.Round(consumerCpu / measured.Elapsed.TotalSeconds, 2),
             ["batch"] = BatchStats(before, after),
+            ["top_statements"] = await BenchPostgres.TopStatementsAsync(database, 6, cancellationToken),
         };
         result["machine_busy_cores_during_window"] = BenchResult.Round(busyCores, 2);
 
