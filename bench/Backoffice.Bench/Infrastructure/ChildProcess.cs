@@ -58,12 +58,14 @@ public sealed partial class ChildProcess : IAsyncDisposable
         BenchContext context, string name, string fileName, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        // The child writes its output straight into the log file (a shell that execs it with the
+        // The child writes its output straight into the log file (bash execs it with the
         // redirection in place, so the pid stays the child's): the harness never sits in the output
-        // path, so a chatty process is not slowed down by the harness reading its pipe.
+        // path, so a chatty process is not slowed down by the harness reading its pipe. bash, not
+        // dash: dash drops environment variables whose names are not shell identifiers, and .NET
+        // configuration keys such as Consumer__Kafka__fetch.wait.max.ms contain dots.
         var logPath = Path.Combine(context.LogsDirectory, $"{name}.log");
         File.WriteAllText(logPath, "");
-        var startInfo = new ProcessStartInfo("/bin/sh")
+        var startInfo = new ProcessStartInfo("/bin/bash")
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
