@@ -27,19 +27,15 @@ public static class DlqUpsert
             error_message = excluded.error_message
         """;
 
-    /// <summary>Writes <paramref name="rows"/>, which must have distinct source positions.</summary>
-    public static async Task ExecuteAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        IReadOnlyList<DlqUpsertRow> rows,
-        CancellationToken cancellationToken)
+    /// <summary>Queues the upsert of <paramref name="rows"/>, which must have distinct source positions.</summary>
+    public static void Add(SyncRoundTrip trip, IReadOnlyList<DlqUpsertRow> rows)
     {
         if (rows.Count == 0)
         {
             return;
         }
 
-        await using var command = new NpgsqlCommand(Upsert, connection, transaction)
+        trip.Add(new NpgsqlBatchCommand(Upsert)
         {
             Parameters =
             {
@@ -56,7 +52,6 @@ public static class DlqUpsert
                 SqlArrays.Text(rows.Select(r => (string?)r.ErrorStage)),
                 SqlArrays.Text(rows.Select(r => (string?)r.ErrorMessage)),
             },
-        };
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        });
     }
 }

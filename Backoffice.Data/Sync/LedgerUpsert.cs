@@ -77,52 +77,60 @@ public static class LedgerUpsert
         IReadOnlyList<LedgerUpsertRow> rows,
         CancellationToken cancellationToken)
     {
+        var trip = new SyncRoundTrip();
+        var results = Add(trip, rows);
+        await trip.ExecuteAsync(connection, transaction, cancellationToken);
+        return results.Value;
+    }
+
+    /// <summary>Queues the row locks and the upsert of <paramref name="rows"/> (distinct <c>tx_id</c>s); one result per row, in order.</summary>
+    /// <remarks>Reading the results throws <see cref="ConcurrentSyncWriteException"/> when another transaction inserted one of the rows meanwhile; retry.</remarks>
+    public static SyncResult<IReadOnlyList<LedgerUpsertResult>> Add(SyncRoundTrip trip, IReadOnlyList<LedgerUpsertRow> rows)
+    {
+        var result = new SyncResult<IReadOnlyList<LedgerUpsertResult>>();
         if (rows.Count == 0)
         {
-            return [];
+            result.Set([]);
+            return result;
         }
 
         var txIds = rows.Select(r => r.TxId).ToArray();
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
+        trip.Add(new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(txIds) } }, read: null);
+        trip.Add(
+            new NpgsqlBatchCommand(Upsert)
             {
-                new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(txIds) } },
-                new NpgsqlBatchCommand(Upsert)
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        SqlArrays.Text(txIds),
-                        SqlArrays.Text(rows.Select(r => r.WalletId)),
-                        SqlArrays.Text(rows.Select(r => r.EntryType)),
-                        SqlArrays.Numeric(rows.Select(r => (decimal?)r.Amount)),
-                        SqlArrays.Text(rows.Select(r => r.Currency)),
-                        SqlArrays.Text(rows.Select(r => r.RelatedId)),
-                        SqlArrays.Text(rows.Select(r => r.RelatedType)),
-                        SqlArrays.Text(rows.Select(r => r.Status)),
-                        SqlArrays.Timestamp(rows.Select(r => r.OccurredAt)),
-                        SqlArrays.Timestamp(rows.Select(r => r.UpdatedAt)),
-                        SqlArrays.BigInt(rows.Select(r => r.SourceVersion)),
-                        SqlArrays.Text(rows.Select(r => r.EventId)),
-                        SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
-                        SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
-                        SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
-                        SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
-                    },
+                    SqlArrays.Text(txIds),
+                    SqlArrays.Text(rows.Select(r => r.WalletId)),
+                    SqlArrays.Text(rows.Select(r => r.EntryType)),
+                    SqlArrays.Numeric(rows.Select(r => (decimal?)r.Amount)),
+                    SqlArrays.Text(rows.Select(r => r.Currency)),
+                    SqlArrays.Text(rows.Select(r => r.RelatedId)),
+                    SqlArrays.Text(rows.Select(r => r.RelatedType)),
+                    SqlArrays.Text(rows.Select(r => r.Status)),
+                    SqlArrays.Timestamp(rows.Select(r => r.OccurredAt)),
+                    SqlArrays.Timestamp(rows.Select(r => r.UpdatedAt)),
+                    SqlArrays.BigInt(rows.Select(r => r.SourceVersion)),
+                    SqlArrays.Text(rows.Select(r => r.EventId)),
+                    SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
+                    SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
+                    SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
+                    SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
                 },
             },
-        };
+            async (reader, cancellationToken) =>
+            {
+                var results = new LedgerUpsertResult[rows.Count];
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var index = (int)reader.GetInt64(0) - 1;
+                    results[index] = new LedgerUpsertResult(ParseOutcome(reader.GetString(1), rows[index].TxId), SqlArrays.ReadText(reader, 2));
+                }
 
-        var results = new LedgerUpsertResult[rows.Count];
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var index = (int)reader.GetInt64(0) - 1;
-            results[index] = new LedgerUpsertResult(ParseOutcome(reader.GetString(1), rows[index].TxId), SqlArrays.ReadText(reader, 2));
-        }
-
-        return results;
+                result.Set(results);
+            });
+        return result;
     }
 
     internal static UpsertOutcome ParseOutcome(string code, string key) => code switch

@@ -59,57 +59,51 @@ public static class PaymentOrderUpsert
         LEFT JOIN bo.payment_orders AS before ON before.order_id = input.order_id
         """;
 
-    /// <summary>Upserts <paramref name="rows"/> (distinct <c>order_id</c>s) and returns one outcome per row, in order.</summary>
-    /// <exception cref="ConcurrentSyncWriteException">Another transaction inserted one of the rows meanwhile; retry.</exception>
-    public static async Task<IReadOnlyList<UpsertOutcome>> ExecuteAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        IReadOnlyList<PaymentOrderUpsertRow> rows,
-        CancellationToken cancellationToken)
+    /// <summary>Queues the row locks and the upsert of <paramref name="rows"/> (distinct <c>order_id</c>s); one outcome per row, in order.</summary>
+    /// <remarks>Reading the results throws <see cref="ConcurrentSyncWriteException"/> when another transaction inserted one of the rows meanwhile; retry.</remarks>
+    public static SyncResult<IReadOnlyList<UpsertOutcome>> Add(SyncRoundTrip trip, IReadOnlyList<PaymentOrderUpsertRow> rows)
     {
+        var result = new SyncResult<IReadOnlyList<UpsertOutcome>>();
         if (rows.Count == 0)
         {
-            return [];
+            result.Set([]);
+            return result;
         }
 
         var orderIds = rows.Select(r => r.OrderId).ToArray();
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
+        trip.Add(new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(orderIds) } }, read: null);
+        trip.Add(
+            new NpgsqlBatchCommand(Upsert)
             {
-                new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(orderIds) } },
-                new NpgsqlBatchCommand(Upsert)
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        SqlArrays.Text(orderIds),
-                        SqlArrays.Text(rows.Select(r => (string?)r.Status)),
-                        SqlArrays.Numeric(rows.Select(r => r.Amount)),
-                        SqlArrays.Text(rows.Select(r => r.Currency)),
-                        SqlArrays.Text(rows.Select(r => r.PayerWalletId)),
-                        SqlArrays.Text(rows.Select(r => r.PayeeWalletId)),
-                        SqlArrays.Timestamp(rows.Select(r => r.CreatedAt)),
-                        SqlArrays.Timestamp(rows.Select(r => r.UpdatedAt)),
-                        SqlArrays.BigInt(rows.Select(r => r.SourceVersion)),
-                        SqlArrays.Text(rows.Select(r => r.EventId)),
-                        SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
-                        SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
-                        SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
-                        SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
-                    },
+                    SqlArrays.Text(orderIds),
+                    SqlArrays.Text(rows.Select(r => (string?)r.Status)),
+                    SqlArrays.Numeric(rows.Select(r => r.Amount)),
+                    SqlArrays.Text(rows.Select(r => r.Currency)),
+                    SqlArrays.Text(rows.Select(r => r.PayerWalletId)),
+                    SqlArrays.Text(rows.Select(r => r.PayeeWalletId)),
+                    SqlArrays.Timestamp(rows.Select(r => r.CreatedAt)),
+                    SqlArrays.Timestamp(rows.Select(r => r.UpdatedAt)),
+                    SqlArrays.BigInt(rows.Select(r => r.SourceVersion)),
+                    SqlArrays.Text(rows.Select(r => r.EventId)),
+                    SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
+                    SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
+                    SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
+                    SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
                 },
             },
-        };
+            async (reader, cancellationToken) =>
+            {
+                var results = new UpsertOutcome[rows.Count];
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var index = (int)reader.GetInt64(0) - 1;
+                    results[index] = LedgerUpsert.ParseOutcome(reader.GetString(1), rows[index].OrderId);
+                }
 
-        var results = new UpsertOutcome[rows.Count];
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var index = (int)reader.GetInt64(0) - 1;
-            results[index] = LedgerUpsert.ParseOutcome(reader.GetString(1), rows[index].OrderId);
-        }
-
-        return results;
+                result.Set(results);
+            });
+        return result;
     }
 }

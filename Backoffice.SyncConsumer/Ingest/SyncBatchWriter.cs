@@ -76,33 +76,46 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
+        // Three round trips at most before the commit: the ledger upsert; the pair locks and reads
+        // of the keys it touched; the pair writes with the payment order and DLQ upserts (in this
+        // lock order: ledger rows, pair keys, order rows, the same in every transaction).
         var ledgerWinners = ledgerGroups.Select(g => g.Winner).ToList();
-        var ledgerOutcomes = await LedgerUpsert.ExecuteAsync(connection, transaction, ledgerWinners.Select(w => ToRow(w.Item, w.Event)).ToList(), cancellationToken);
-        var touched = new SortedSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < ledgerWinners.Count; i++)
+        var first = new SyncRoundTrip();
+        var ledgerOutcomes = LedgerUpsert.Add(first, ledgerWinners.Select(w => ToRow(w.Item, w.Event)).ToList());
+        var last = first;
+        IReadOnlyList<PairRecomputation> pairChanges = [];
+        if (!first.IsEmpty)
         {
-            var outcome = ledgerOutcomes[i];
-            results[ledgerWinners[i].Item] = ToResult(outcome.Outcome);
-            if (outcome.Outcome is UpsertOutcome.Inserted or UpsertOutcome.Updated)
+            await first.ExecuteAsync(connection, transaction, cancellationToken);
+            var touched = new SortedSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < ledgerWinners.Count; i++)
             {
-                // A leg whose related_id changed leaves its old pair: both keys are recomputed.
-                AddIfPresent(touched, ledgerWinners[i].Event.RelatedId);
-                AddIfPresent(touched, outcome.PreviousRelatedId);
+                var outcome = ledgerOutcomes.Value[i];
+                results[ledgerWinners[i].Item] = ToResult(outcome.Outcome);
+                if (outcome.Outcome is UpsertOutcome.Inserted or UpsertOutcome.Updated)
+                {
+                    // A leg whose related_id changed leaves its old pair: both keys are recomputed.
+                    AddIfPresent(touched, ledgerWinners[i].Event.RelatedId);
+                    AddIfPresent(touched, outcome.PreviousRelatedId);
+                }
+            }
+
+            last = new SyncRoundTrip();
+            if (touched.Count > 0)
+            {
+                pairChanges = await RepairAsync(connection, transaction, touched, last, cancellationToken);
             }
         }
 
-        var pairChanges = touched.Count == 0
-            ? []
-            : await RepairAsync(connection, transaction, touched, cancellationToken);
-
         var orderWinners = orderGroups.Select(g => g.Winner).ToList();
-        var orderOutcomes = await PaymentOrderUpsert.ExecuteAsync(connection, transaction, orderWinners.Select(w => ToRow(w.Item, w.Event)).ToList(), cancellationToken);
+        var orderOutcomes = PaymentOrderUpsert.Add(last, orderWinners.Select(w => ToRow(w.Item, w.Event)).ToList());
+        DlqUpsert.Add(last, dlq);
+        await last.ExecuteAsync(connection, transaction, cancellationToken);
         for (var i = 0; i < orderWinners.Count; i++)
         {
-            results[orderWinners[i].Item] = ToResult(orderOutcomes[i]);
+            results[orderWinners[i].Item] = ToResult(orderOutcomes.Value[i]);
         }
 
-        await DlqUpsert.ExecuteAsync(connection, transaction, dlq, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var committedAt = timeProvider.GetUtcNow();
 
@@ -115,27 +128,29 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
         return new BatchCommit(committedAt, pairChanges);
     }
 
+    /// <summary>Locks and reads the pairs of <paramref name="relatedIds"/>, recomputes them, and queues their writes on <paramref name="writes"/>.</summary>
     private static async Task<IReadOnlyList<PairRecomputation>> RepairAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
         IReadOnlyCollection<string> relatedIds,
+        SyncRoundTrip writes,
         CancellationToken cancellationToken)
     {
-        var snapshot = await PairUpsert.LockAndReadAsync(connection, transaction, relatedIds, cancellationToken);
+        var read = new SyncRoundTrip();
+        var snapshot = PairUpsert.AddLockAndRead(read, relatedIds);
+        await read.ExecuteAsync(connection, transaction, cancellationToken);
         var changes = relatedIds
             .Select(id => PairingCalculator.Recompute(
                 id,
-                snapshot.LegsByRelatedId.GetValueOrDefault(id) ?? [],
-                snapshot.PairsByRelatedId.GetValueOrDefault(id),
-                snapshot.TransactionTime))
+                snapshot.Value.LegsByRelatedId.GetValueOrDefault(id) ?? [],
+                snapshot.Value.PairsByRelatedId.GetValueOrDefault(id),
+                snapshot.Value.TransactionTime))
             .Where(c => c.Changed)
             .ToList();
-        await PairUpsert.WriteAsync(
-            connection,
-            transaction,
+        PairUpsert.AddWrite(
+            writes,
             changes.Select(c => c.Row).OfType<Data.Pairing.PaymentLedgerPair>().ToList(),
-            changes.Where(c => c.Row is null).Select(c => c.RelatedId).ToList(),
-            cancellationToken);
+            changes.Where(c => c.Row is null).Select(c => c.RelatedId).ToList());
         return changes;
     }
 

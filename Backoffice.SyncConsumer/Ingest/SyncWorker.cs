@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Backoffice.Kafka.Clients;
 using Backoffice.Kafka.Profiles;
 using Backoffice.SyncConsumer.Normalisation;
@@ -9,10 +9,14 @@ using Microsoft.Extensions.Options;
 namespace Backoffice.SyncConsumer.Ingest;
 
 /// <summary>
-/// The consume loop (§5), one per instance: poll a batch (up to <c>MaxBatchSize</c> messages or
-/// <c>MaxBatchDelay</c>), normalise, write it in one transaction, then commit the offsets, never
-/// ahead of the database. While a write is retried the assigned partitions are paused and polling
-/// goes on, so the instance stays in the group however long the database is away.
+/// The consume loop (§5), one per instance, in two overlapping stages: a dedicated thread owns the
+/// Kafka client (polls, normalises, collects the next batch, commits offsets, serves rebalances)
+/// while a writer task stores the previous batch in one transaction. One batch is written at a time,
+/// in poll order, and its offsets are committed only after its transaction commits, so offsets
+/// never run ahead of the database and advance in order per partition. While the writer waits to
+/// retry a failed write, the next batch stops growing at <c>MaxBatchSize</c>, the assigned
+/// partitions are paused and polling goes on, so the instance stays in the group however long the
+/// database is away.
 /// </summary>
 public sealed partial class SyncWorker(
     KafkaClientFactory kafka,
@@ -25,46 +29,72 @@ public sealed partial class SyncWorker(
     TimeProvider timeProvider,
     ILogger<SyncWorker> logger) : BackgroundService
 {
-    /// <summary>Poll wait when idle, and the slice of a retry wait between two polls.</summary>
+    /// <summary>Poll wait when idle, and the slice of a wait for a retrying writer between two polls.</summary>
     private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Poll wait while the writer is busy: librdkafka's poll cannot be woken, so a short wait is how
+    /// the loop notices a finished write promptly and hands over the next batch.
+    /// </summary>
+    private static readonly TimeSpan WriterCheckSlice = TimeSpan.FromMilliseconds(2);
 
     /// <summary>How long a batch may still take to finish after SIGTERM; the host allows 10 s in all (§5).</summary>
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(7);
 
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly ConsumerOptions _options = options.Value;
     private readonly HashSet<TopicPartition> _assigned = [];
-    private readonly List<ConsumeResult<byte[]?, byte[]?>> _carryOver = [];
-    private List<ConsumeResult<byte[]?, byte[]?>>? _collecting;
-    private InFlightBatch? _inFlight;
+
+    /// <summary>Polled and normalised messages not yet handed to the writer, in poll order.</summary>
+    private readonly List<BatchItem> _polled = [];
+
+    /// <summary>When the oldest message of <see cref="_polled"/> was polled (its batch window started).</summary>
+    private long _windowStartedAt;
+
+    /// <summary>Offsets whose messages are stored but whose commit Kafka refused; sent again on a later turn.</summary>
+    private readonly Dictionary<TopicPartition, long> _uncommitted = [];
+
+    private InFlightBatch? _writing;
+    private long _lastCommitAttempt;
     private bool _paused;
+    private bool _assignmentChanged;
     private long _lastLagRefresh;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // A thread of its own: the Kafka client's calls block, and its rebalance callbacks may wait
+        // for the writer, which runs on the thread pool.
+        Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken stoppingToken)
     {
-        await Task.Yield();
         using var consumer = BuildConsumer();
         using var hardStop = new CancellationTokenSource();
-        await using var onStopping = stoppingToken.Register(() => hardStop.CancelAfter(ShutdownGrace));
+        using var onStopping = stoppingToken.Register(() => hardStop.CancelAfter(ShutdownGrace));
         consumer.Subscribe(profile.Topics.Values);
         LogStarted(profile.Name, profile.Topics.Values, _options.GroupId);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var records = Collect(consumer, stoppingToken);
-                if (records.Count > 0)
-                {
-                    // Once polled, a batch is finished even when shutdown was requested meanwhile.
-                    await ProcessAsync(consumer, records, stoppingToken, hardStop.Token);
-                }
-
+                Step(consumer, stoppingToken, hardStop.Token);
                 RefreshLag(consumer);
             }
+
+            FinishAtShutdown(consumer, stoppingToken, hardStop.Token);
         }
         finally
         {
+            if (_writing is { } writing)
+            {
+                // Only on an unexpected failure of the loop: stop the writer before the client goes.
+                hardStop.Cancel();
+                writing.Finished.Wait(ShutdownGrace, CancellationToken.None);
+                _writing = null;
+            }
+
             // Leaves the group now, so the partitions move to another instance without waiting for the session timeout.
             consumer.Close();
             LogStopped();
@@ -91,41 +121,66 @@ public sealed partial class SyncWorker(
             .Build();
     }
 
-    private List<ConsumeResult<byte[]?, byte[]?>> Collect(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken)
+    /// <summary>
+    /// One turn of the loop: hand a finished write's offsets to Kafka, give the writer the next batch
+    /// when it is free and the batch is ready, otherwise poll (or wait for the writer when the next
+    /// batch is full).
+    /// </summary>
+    private void Step(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken, CancellationToken hardStop)
     {
-        var batch = new List<ConsumeResult<byte[]?, byte[]?>>(_carryOver);
-        _carryOver.Clear();
-        _collecting = batch;
-        try
+        if (_writing is { } writing && writing.Finished.IsSet)
         {
-            if (batch.Count == 0 && Consume(consumer, PollSlice) is { } first)
-            {
-                batch.Add(first);
-            }
-
-            if (batch.Count == 0)
-            {
-                return batch;
-            }
-
-            var started = timeProvider.GetTimestamp();
-            while (batch.Count < _options.MaxBatchSize && !stoppingToken.IsCancellationRequested)
-            {
-                var remaining = _options.MaxBatchDelay - timeProvider.GetElapsedTime(started);
-                if (remaining <= TimeSpan.Zero || Consume(consumer, remaining) is not { } next)
-                {
-                    break;
-                }
-
-                batch.Add(next);
-            }
-
-            return batch;
+            Complete(consumer, writing);
         }
-        finally
+        else if (_uncommitted.Count > 0 && timeProvider.GetElapsedTime(_lastCommitAttempt) >= CommitRetryInterval)
         {
-            _collecting = null;
+            CommitUncommitted(consumer);
         }
+
+        if (_writing is null && BatchReady())
+        {
+            Start(TakeBatch(), stoppingToken, hardStop);
+            return;
+        }
+
+        if (_writing is not null && _polled.Count >= _options.MaxBatchSize)
+        {
+            WaitForWriter(consumer, _writing);
+            return;
+        }
+
+        // A batch is the first message plus what arrives within MaxBatchDelay, and keeps growing
+        // (up to MaxBatchSize) while the writer is still busy with the previous one.
+        var timeout = _writing is not null ? WriterCheckSlice
+            : _polled.Count == 0 ? PollSlice
+            : Max(TimeSpan.Zero, _options.MaxBatchDelay - timeProvider.GetElapsedTime(_windowStartedAt));
+        if (Consume(consumer, timeout) is { } record)
+        {
+            Add(record);
+        }
+    }
+
+    private bool BatchReady() =>
+        _polled.Count > 0 && (_polled.Count >= _options.MaxBatchSize || timeProvider.GetElapsedTime(_windowStartedAt) >= _options.MaxBatchDelay);
+
+    private List<BatchItem> TakeBatch()
+    {
+        var count = Math.Min(_polled.Count, _options.MaxBatchSize);
+        var batch = _polled.GetRange(0, count);
+        _polled.RemoveRange(0, count);
+        // What is left was polled during the previous write: its window counts from now.
+        _windowStartedAt = timeProvider.GetTimestamp();
+        return batch;
+    }
+
+    private void Add(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        if (_polled.Count == 0)
+        {
+            _windowStartedAt = timeProvider.GetTimestamp();
+        }
+
+        _polled.Add(ToItem(record));
     }
 
     private ConsumeResult<byte[]?, byte[]?>? Consume(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
@@ -142,55 +197,130 @@ public sealed partial class SyncWorker(
         }
     }
 
-    private async Task ProcessAsync(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken stoppingToken, CancellationToken hardStop)
+    private void Start(List<BatchItem> items, CancellationToken stoppingToken, CancellationToken hardStop)
     {
-        var started = timeProvider.GetTimestamp();
-        var items = records.Select(ToItem).ToList();
-        var batch = new InFlightBatch(items);
-        _inFlight = batch;
+        var batch = new InFlightBatch(items, timeProvider.GetTimestamp());
+        _writing = batch;
+        batch.Completion = Task.Run(() => WriteAsync(batch, stoppingToken, hardStop), CancellationToken.None);
+    }
+
+    /// <summary>The writer task: stores the batch, retrying failed writes, until nothing of it is left to store.</summary>
+    private async Task WriteAsync(InFlightBatch batch, CancellationToken stoppingToken, CancellationToken hardStop)
+    {
         try
         {
-            while (true)
+            while (batch.BeginAttempt() is { } pending)
             {
-                var pending = items.Where(i => i.Result is null && !batch.IsRevoked(i)).ToList();
-                if (pending.Count == 0)
-                {
-                    break;
-                }
-
                 try
                 {
                     // The database work of the batch nests under one span linked to the message spans.
                     using var write = ConsumerTracing.StartBatch(pending);
-                    await processor.WriteAsync(pending, (delay, ct) => WaitPausedAsync(consumer, batch, delay, stoppingToken, ct), hardStop);
-                    break;
+                    await processor.WriteAsync(pending, (delay, ct) => batch.WaitBeforeRetryAsync(delay, stoppingToken, ct), hardStop);
                 }
                 catch (BatchAbandonedException) when (!stoppingToken.IsCancellationRequested)
                 {
                     // Some partitions of the batch were revoked during a retry; go on with the others.
-                    batch.ResetAbandon();
                 }
                 catch (Exception ex) when (ex is BatchAbandonedException or OperationCanceledException && stoppingToken.IsCancellationRequested)
                 {
-                    LogAbandonedAtShutdown(items.Count(i => i.Result is null));
+                    batch.AbandonedAtShutdown = true;
+                    LogAbandonedAtShutdown(batch.Items.Count(i => i.Result is null));
                     break;
+                }
+                finally
+                {
+                    batch.EndAttempt();
                 }
             }
         }
         finally
         {
-            _inFlight = null;
-            Resume(consumer);
-            foreach (var item in items.Where(i => i.Result is null))
-            {
-                // Not committed: the message is delivered again (here or to the partition's new owner).
-                item.Span?.SetTag("bo.result", "abandoned");
-                item.Span?.Stop();
-            }
+            batch.Duration = timeProvider.GetElapsedTime(batch.StartedAt);
+            batch.Finished.Set();
+        }
+    }
+
+    /// <summary>
+    /// The next batch is full and the writer busy: wait for it. When it waits to retry (the database
+    /// is away), pause the partitions and keep polling, so rebalances are served and the group keeps
+    /// this member (max.poll.interval.ms); what was fetched before the pause took effect is kept, in order.
+    /// </summary>
+    private void WaitForWriter(IConsumer<byte[]?, byte[]?> consumer, InFlightBatch writing)
+    {
+        if (writing.Finished.Wait(PollSlice, CancellationToken.None) || !writing.Retrying)
+        {
+            return;
         }
 
-        CommitOffsets(consumer, items.Where(i => !batch.IsRevoked(i)));
-        metrics.Batch(records.Count, timeProvider.GetElapsedTime(started));
+        if (!_paused || _assignmentChanged)
+        {
+            consumer.Pause(consumer.Assignment);
+            _paused = true;
+            _assignmentChanged = false;
+        }
+
+        if (Consume(consumer, TimeSpan.Zero) is { } record)
+        {
+            Add(record);
+        }
+    }
+
+    /// <summary>Poll thread: the writer has finished; commit the offsets of what it stored.</summary>
+    private void Complete(IConsumer<byte[]?, byte[]?> consumer, InFlightBatch batch)
+    {
+        _writing = null;
+        batch.Finished.Dispose();
+        Resume(consumer);
+        foreach (var item in batch.Items.Where(i => i.Result is null))
+        {
+            InFlightBatch.EndAbandoned(item);
+        }
+
+        if (batch.Completion.Exception is { } failure)
+        {
+            // A failure that is neither retried nor a rejection (a bug): stop the consumer, as before the pipeline.
+            ExceptionDispatchInfo.Capture(failure.GetBaseException()).Throw();
+        }
+
+        CommitOffsets(consumer, batch.Items.Where(i => !batch.IsRevoked(i)));
+        metrics.Batch(batch.Items.Count, batch.Duration);
+    }
+
+    /// <summary>
+    /// Shutdown (SIGTERM): polling has stopped; the batch being written finishes (up to
+    /// <see cref="ShutdownGrace"/>), then the messages already polled are written too, unless the
+    /// database is away (they are left uncommitted for redelivery).
+    /// </summary>
+    private void FinishAtShutdown(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken, CancellationToken hardStop)
+    {
+        while (true)
+        {
+            if (_writing is { } writing)
+            {
+                writing.Finished.Wait(CancellationToken.None);
+                var abandoned = writing.AbandonedAtShutdown;
+                Complete(consumer, writing);
+                if (abandoned)
+                {
+                    // A later batch must not commit offsets past the messages left behind.
+                    break;
+                }
+            }
+
+            if (_polled.Count == 0 || hardStop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            Start(TakeBatch(), stoppingToken, hardStop);
+        }
+
+        foreach (var item in _polled)
+        {
+            InFlightBatch.EndAbandoned(item);
+        }
+
+        _polled.Clear();
     }
 
     private BatchItem ToItem(ConsumeResult<byte[]?, byte[]?> record)
@@ -214,48 +344,6 @@ public sealed partial class SyncWorker(
         return new BatchItem(message, normalised, span);
     }
 
-    /// <summary>
-    /// The wait between two write attempts: partitions paused, polling on so the group keeps this
-    /// member (max.poll.interval.ms) and rebalances are served.
-    /// </summary>
-    private Task WaitPausedAsync(IConsumer<byte[]?, byte[]?> consumer, InFlightBatch batch, TimeSpan delay, CancellationToken stoppingToken, CancellationToken cancellationToken)
-    {
-        var started = timeProvider.GetTimestamp();
-        do
-        {
-            if (batch.Abandoned || stoppingToken.IsCancellationRequested)
-            {
-                throw new BatchAbandonedException();
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!_paused || batch.AssignmentChanged)
-            {
-                consumer.Pause(consumer.Assignment);
-                _paused = true;
-                batch.AssignmentChanged = false;
-            }
-
-            // Never a negative timeout: librdkafka reads it as "wait forever".
-            var remaining = delay - timeProvider.GetElapsedTime(started);
-            var slice = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining < PollSlice ? remaining : PollSlice;
-            if (Consume(consumer, slice) is { } record)
-            {
-                // Fetched before the pause took effect: keep it for the next batch, in order.
-                _carryOver.Add(record);
-            }
-        }
-        while (timeProvider.GetElapsedTime(started) < delay);
-
-        // A revocation served by the last poll must not be followed by another attempt on its partitions.
-        if (batch.Abandoned || stoppingToken.IsCancellationRequested)
-        {
-            throw new BatchAbandonedException();
-        }
-
-        return Task.CompletedTask;
-    }
-
     private void Resume(IConsumer<byte[]?, byte[]?> consumer)
     {
         if (_paused)
@@ -268,8 +356,7 @@ public sealed partial class SyncWorker(
     /// <summary>Commits, per partition, the offset after the last message whose transaction committed (a contiguous prefix).</summary>
     private void CommitOffsets(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<BatchItem> items)
     {
-        var offsets = new List<TopicPartitionOffset>();
-        foreach (var partition in items.GroupBy(i => new TopicPartition(i.Message.Topic, i.Message.Partition)))
+        foreach (var partition in items.GroupBy(InFlightBatch.PartitionOf))
         {
             long? next = null;
             foreach (var item in partition.OrderBy(i => i.Message.Offset))
@@ -282,20 +369,35 @@ public sealed partial class SyncWorker(
                 next = item.Message.Offset + 1;
             }
 
-            if (next is { } offset && _assigned.Contains(partition.Key))
+            if (next is { } offset && _assigned.Contains(partition.Key)
+                && (!_uncommitted.TryGetValue(partition.Key, out var pending) || pending < offset))
             {
-                offsets.Add(new TopicPartitionOffset(partition.Key, offset));
+                _uncommitted[partition.Key] = offset;
             }
         }
 
-        if (offsets.Count == 0)
+        CommitUncommitted(consumer);
+    }
+
+    /// <summary>
+    /// Sends the stored-but-uncommitted offsets. A refused commit (typically during a rebalance) is
+    /// kept and sent again on a later turn: the last batch of a partition has no later batch whose
+    /// commit would carry its offset, and without a retry it would be delivered again after every
+    /// restart or rebalance.
+    /// </summary>
+    private void CommitUncommitted(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (_uncommitted.Count == 0)
         {
             return;
         }
 
+        _lastCommitAttempt = timeProvider.GetTimestamp();
+        var offsets = _uncommitted.Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
         try
         {
             consumer.Commit(offsets);
+            _uncommitted.Clear();
             foreach (var offset in offsets)
             {
                 lag.Committed(offset.Topic, offset.Partition.Value, offset.Offset.Value);
@@ -303,8 +405,8 @@ public sealed partial class SyncWorker(
         }
         catch (KafkaException ex)
         {
-            // The rows are committed; failing to record the offsets only means redelivery, which the
-            // upserts absorb as duplicates.
+            // The rows are committed; until the offsets are, a restart only means redelivery, which
+            // the upserts absorb as duplicates.
             LogOffsetCommitFailed(ex.Error.Code, ex.Error.Reason);
         }
     }
@@ -317,23 +419,30 @@ public sealed partial class SyncWorker(
             lag.Assigned(partition.Topic, partition.Partition.Value);
         }
 
-        if (_inFlight is { } batch)
-        {
-            batch.AssignmentChanged = true;
-        }
-
+        _assignmentChanged = true;
         LogAssigned(partitions);
     }
 
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
     {
         var revoked = partitions.Select(p => p.TopicPartition).ToHashSet();
-        if (_inFlight is { } batch)
+        if (_writing is { } batch)
         {
-            // The batch is between two write attempts: commit what already committed for the
-            // revoked partitions, abandon the rest (the new owner reads it again).
-            CommitOffsets(consumer, batch.Items.Where(i => revoked.Contains(new TopicPartition(i.Message.Topic, i.Message.Partition))));
-            batch.Revoke(revoked);
+            // The revoked partitions' part of the batch being written is either stored by the write
+            // running now (waited for) or abandoned if that write waits to retry; then the offsets of
+            // what committed are committed, and the new owner reads the rest again.
+            if (batch.Revoke(revoked))
+            {
+                LogRevokedDuringWrite(revoked);
+                batch.WaitForAttempt(revoked);
+            }
+
+            CommitOffsets(consumer, batch.Items.Where(i => revoked.Contains(InFlightBatch.PartitionOf(i))));
+        }
+        else if (_uncommitted.Keys.Any(revoked.Contains))
+        {
+            // The last chance to send a refused commit of these partitions: the new owner starts from it.
+            CommitUncommitted(consumer);
         }
 
         Forget(revoked);
@@ -343,23 +452,31 @@ public sealed partial class SyncWorker(
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
         var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
-        _inFlight?.Revoke(lost);
+        // No commit is possible any more, so nothing to wait for: the new owner may already be reading them.
+        _writing?.Revoke(lost);
         Forget(lost);
         LogLost(lost);
     }
 
-    /// <summary>Drops every uncommitted trace of partitions this instance no longer owns.</summary>
+    /// <summary>Drops every uncommitted trace of partitions this instance no longer owns: their polled messages are read again by the new owner.</summary>
     private void Forget(HashSet<TopicPartition> partitions)
     {
-        bool Owned(ConsumeResult<byte[]?, byte[]?> r) => !partitions.Contains(r.TopicPartition);
-        _collecting?.RemoveAll(r => !Owned(r));
-        _carryOver.RemoveAll(r => !Owned(r));
+        foreach (var item in _polled.Where(i => partitions.Contains(InFlightBatch.PartitionOf(i))))
+        {
+            InFlightBatch.EndAbandoned(item);
+        }
+
+        _polled.RemoveAll(i => partitions.Contains(InFlightBatch.PartitionOf(i)));
         foreach (var partition in partitions)
         {
+            // The new owner starts from what Kafka has; an offset it refused is not ours to send any more.
+            _uncommitted.Remove(partition);
             _assigned.Remove(partition);
             lag.Removed(partition.Topic, partition.Partition.Value);
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Reads the cached high watermarks (no broker request) and, once per partition, the committed offset.</summary>
     private void RefreshLag(IConsumer<byte[]?, byte[]?> consumer)
@@ -401,32 +518,6 @@ public sealed partial class SyncWorker(
         }
     }
 
-    /// <summary>The batch being written, as the rebalance callbacks see it.</summary>
-    private sealed class InFlightBatch(IReadOnlyList<BatchItem> items)
-    {
-        private readonly HashSet<TopicPartition> _revoked = [];
-
-        public IReadOnlyList<BatchItem> Items { get; } = items;
-
-        public bool Abandoned { get; private set; }
-
-        public bool AssignmentChanged { get; set; }
-
-        public bool IsRevoked(BatchItem item) => _revoked.Contains(new TopicPartition(item.Message.Topic, item.Message.Partition));
-
-        public void Revoke(HashSet<TopicPartition> partitions)
-        {
-            if (Items.Any(i => i.Result is null && partitions.Contains(new TopicPartition(i.Message.Topic, i.Message.Partition))))
-            {
-                Abandoned = true;
-            }
-
-            _revoked.UnionWith(partitions);
-        }
-
-        public void ResetAbandon() => Abandoned = false;
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming profile {Profile} topics {Topics} as group {GroupId}")]
     private partial void LogStarted(string profile, IEnumerable<string> topics, string groupId);
 
@@ -439,6 +530,9 @@ public sealed partial class SyncWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Partitions revoked: {Partitions}")]
     private partial void LogRevoked(IEnumerable<TopicPartition> partitions);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partitions revoked during a batch write: {Partitions}; the write is finished (or its retry abandoned) before they are handed over")]
+    private partial void LogRevokedDuringWrite(IEnumerable<TopicPartition> partitions);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partitions lost: {Partitions}")]
     private partial void LogLost(IEnumerable<TopicPartition> partitions);
 
@@ -448,7 +542,7 @@ public sealed partial class SyncWorker(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read committed offsets for the lag gauge ({Code}: {Reason})")]
     private partial void LogCommittedLookupFailed(ErrorCode code, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit failed ({Code}: {Reason}); the messages will be delivered again and counted as duplicates")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit failed ({Code}: {Reason}); retried on a later turn, and until it succeeds a restart delivers the messages again (counted as duplicates)")]
     private partial void LogOffsetCommitFailed(ErrorCode code, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down while the database is unavailable: {Count} message(s) left uncommitted for redelivery")]

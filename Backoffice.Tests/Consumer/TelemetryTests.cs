@@ -59,6 +59,12 @@ public sealed partial class TelemetryTests(PostgresDatabaseFixture database, Kaf
         Assert.Matches(Series("consumer_version_missing_total", "stream=\"ledger\""), text);
         Assert.Matches(Series("consumer_event_lag_seconds_bucket", "stream=\"ledger\",le=\"0.005\""), text);
         Assert.Matches(Series("consumer_freshness_seconds_bucket", "stream=\"payment_order\",le=\"60\""), text);
+        // Finer bounds around the freshness and batch-duration range, so quantiles there mean something.
+        foreach (var le in new[] { "0.075", "0.15", "0.2", "0.3", "0.4" })
+        {
+            Assert.Matches(Series("consumer_freshness_seconds_bucket", $"stream=\"ledger\",le=\"{le}\""), text);
+        }
+
         Assert.Matches(Series("consumer_freshness_seconds_count", "stream=\"ledger\""), text);
         Assert.Matches(Series("consumer_batch_size_bucket", "le=\"500\""), text);
         Assert.Matches(Series("consumer_batch_duration_seconds_bucket", "le=\"0.005\""), text);
