@@ -50,7 +50,9 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddView(PrometheusFriendlyName)
-                .AddPrometheusExporter())
+                // No response cache: a scrape (or an operator's curl right after an incident) sees the
+                // values of that moment; Prometheus scrapes every few seconds, far from the cost of a collect.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(aspNetCore =>
