@@ -3,28 +3,35 @@ using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Backoffice.Api.Auth;
 
 /// <summary>
-/// Remembers bearer tokens that passed full validation (signature, issuer, audience, lifetime,
-/// algorithm), so a caller presenting the same token again is not charged another RSA verification
-/// and JSON parse. An entry is used only while all of these hold, otherwise the token is validated
-/// in full again:
+/// Remembers bearer tokens that passed full validation, so a caller presenting the same token again
+/// is not charged another RSA verification and JSON parse. Only the signature check is skipped on a
+/// hit; everything else validation decides from settings is decided again, so the cache never
+/// accepts a token the real handler would refuse now:
 /// <list type="bullet">
 /// <item>the presented token is byte-for-byte the validated one (looked up by its SHA-256; the raw
-/// token is never stored);</item>
+/// token is never stored), so a tampered copy is a miss and is validated, and refused, in full;</item>
 /// <item>the token has not reached its <c>exp</c> (the clock skew is not added, so an entry ends no
 /// later than the validator would reject the token) and the entry is younger than
 /// <see cref="TokenCacheOptions.MaxAge"/>;</item>
 /// <item>the key that verified its signature is still one of the keys validation would use now:
 /// after the issuer's signing keys are refreshed (JWKS rotation), a token signed by a key that was
-/// withdrawn is rejected exactly as it would be without the cache.</item>
+/// withdrawn is rejected exactly as it would be without the cache;</item>
+/// <item>lifetime, audience, issuer, algorithm and token type pass IdentityModel's own validators
+/// (and any custom validator delegates) under the parameters of this request, so a change of those
+/// settings applies to cached tokens at once.</item>
 /// </list>
-/// Only successes are cached: a token that fails is validated (and fails) every time. The cache holds
-/// at most <see cref="TokenCacheOptions.MaxEntries"/> entries; when full, expired entries are swept
-/// (at most once a second) and new tokens are simply not cached until there is room.
+/// Any doubt (an entry that fails one of these) drops the entry and the real handler validates, so
+/// a refusal reads exactly as it would without the cache. Only successes are cached: a token that
+/// fails is validated (and fails) every time. The cache holds at most
+/// <see cref="TokenCacheOptions.MaxEntries"/> entries, even under concurrent additions; when full,
+/// expired entries are swept (at most once a second) and new tokens are simply not cached until
+/// there is room.
 /// </summary>
 public sealed class ValidatedTokenCache
 {
@@ -34,6 +41,7 @@ public sealed class ValidatedTokenCache
     private readonly TimeProvider _timeProvider;
     private readonly int _maxEntries;
     private readonly TimeSpan _maxAge;
+    private int _count;
     private long _nextSweep;
 
     public ValidatedTokenCache(TokenCacheOptions options, TimeProvider timeProvider)
@@ -44,7 +52,7 @@ public sealed class ValidatedTokenCache
         _maxAge = options.MaxAge;
     }
 
-    public int Count => _entries.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>
     /// The cached result for <paramref name="token"/> with a fresh copy of its identity (the caller
@@ -60,9 +68,11 @@ public sealed class ValidatedTokenCache
             return null;
         }
 
-        if (_timeProvider.GetUtcNow() >= entry.ExpiresAt || !IsCurrent(entry.SigningKey, parameters, configuration))
+        if (_timeProvider.GetUtcNow() >= entry.ExpiresAt
+            || !IsCurrent(entry.SigningKey, parameters, configuration)
+            || ValidateClaims(entry, parameters, configuration) is not { } issuer)
         {
-            _entries.TryRemove(new KeyValuePair<TokenHash, Entry>(hash, entry));
+            Remove(hash, entry);
             return null;
         }
 
@@ -71,7 +81,7 @@ public sealed class ValidatedTokenCache
             IsValid = true,
             ClaimsIdentity = entry.Identity.Clone(),
             SecurityToken = entry.Token,
-            Issuer = entry.Issuer,
+            Issuer = issuer,
             TokenType = entry.TokenType,
         };
     }
@@ -79,42 +89,126 @@ public sealed class ValidatedTokenCache
     /// <summary>Remembers a successful validation of <paramref name="token"/>; anything else is ignored.</summary>
     public void Add(string token, TokenValidationResult result)
     {
-        if (!result.IsValid || result.SecurityToken is not { SigningKey: { } signingKey } validated
-            || result.ClaimsIdentity is not { } identity)
+        // JsonWebToken only: re-checking a hit needs its audiences, issuer, algorithm and type.
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken { SigningKey: { } signingKey } validated
+            || result.ClaimsIdentity is not { } identity || !validated.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out _))
         {
             return;
         }
 
         var now = _timeProvider.GetUtcNow();
         var expiresAt = Min(new DateTimeOffset(DateTime.SpecifyKind(validated.ValidTo, DateTimeKind.Utc)), now + _maxAge);
-        if (expiresAt <= now)
+        if (expiresAt <= now || !TryReserve(now))
         {
             return;
         }
 
-        if (_entries.Count >= _maxEntries && !MakeRoom(now))
+        var notBefore = validated.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out _) ? validated.ValidFrom : (DateTime?)null;
+        var entry = new Entry(identity.Clone(), validated, signingKey, notBefore, result.TokenType, expiresAt);
+        if (!_entries.TryAdd(TokenHash.Of(token), entry))
         {
-            return;
+            // Validated twice at once: the first entry stays.
+            Interlocked.Decrement(ref _count);
         }
-
-        _entries[TokenHash.Of(token)] = new Entry(identity.Clone(), validated, signingKey, result.Issuer, result.TokenType, expiresAt);
     }
 
-    private bool MakeRoom(DateTimeOffset now)
+    /// <summary>
+    /// The issuer when IdentityModel's validators, and the delegates configured in
+    /// <paramref name="parameters"/>, accept the cached token's claims now; null otherwise. These are
+    /// the checks the real handler makes besides the signature, in its order.
+    /// </summary>
+    private static string? ValidateClaims(Entry entry, TokenValidationParameters parameters, BaseConfiguration? configuration)
     {
-        var due = Interlocked.Read(ref _nextSweep);
-        if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _nextSweep, (now + SweepInterval).UtcTicks, due) == due)
+        var token = entry.Token;
+        try
         {
-            foreach (var (hash, entry) in _entries)
+            Validators.ValidateLifetime(entry.NotBefore, token.ValidTo, token, parameters);
+            Validators.ValidateAudience(token.Audiences, token, parameters);
+            var issuer = ValidateIssuer(token, parameters, configuration);
+            Validators.ValidateTokenType(token.Typ, token, parameters);
+            Validators.ValidateAlgorithm(token.Alg, entry.SigningKey, token, parameters);
+            if (parameters.IssuerSigningKeyValidatorUsingConfiguration is { } keyValidator
+                && !keyValidator(entry.SigningKey, token, parameters, configuration))
             {
-                if (now >= entry.ExpiresAt)
-                {
-                    _entries.TryRemove(new KeyValuePair<TokenHash, Entry>(hash, entry));
-                }
+                return null;
+            }
+
+            Validators.ValidateIssuerSecurityKey(entry.SigningKey, token, parameters);
+            return issuer;
+        }
+#pragma warning disable CA1031 // Whatever failed (a custom delegate may throw anything), the real handler validates and reports it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// IdentityModel's public issuer check plus what its handler-internal one adds: the issuer named
+    /// by the metadata is valid too. Parameters with an issuer delegate that takes the metadata are
+    /// never served from the cache (<see cref="CanServe"/>), so the public check
+    /// runs any other delegate exactly as the handler would.
+    /// </summary>
+    private static string ValidateIssuer(JsonWebToken token, TokenValidationParameters parameters, BaseConfiguration? configuration)
+    {
+        if (parameters.ValidateIssuer && parameters.IssuerValidator is null
+            && configuration?.Issuer is { Length: > 0 } metadataIssuer
+            && string.Equals(token.Issuer, metadataIssuer, StringComparison.Ordinal))
+        {
+            return token.Issuer;
+        }
+
+        return Validators.ValidateIssuer(token.Issuer, token, parameters);
+    }
+
+    /// <summary>
+    /// Whether a hit can be re-checked under <paramref name="parameters"/> as the real handler would
+    /// check it: not with a replay cache (every presentation must reach it), nor with an issuer
+    /// validator that takes the metadata (this cache cannot call it the way the handler does).
+    /// </summary>
+    public static bool CanServe(TokenValidationParameters parameters) =>
+        (!parameters.ValidateTokenReplay || parameters.TokenReplayCache is null)
+        && parameters.IssuerValidatorUsingConfiguration is null;
+
+    /// <summary>Counts an entry about to be added, if there is room (after sweeping expired ones, when due).</summary>
+    private bool TryReserve(DateTimeOffset now)
+    {
+        if (Interlocked.Increment(ref _count) <= _maxEntries)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _count);
+        var due = Interlocked.Read(ref _nextSweep);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweep, (now + SweepInterval).UtcTicks, due) != due)
+        {
+            return false;
+        }
+
+        foreach (var (hash, entry) in _entries)
+        {
+            if (now >= entry.ExpiresAt)
+            {
+                Remove(hash, entry);
             }
         }
 
-        return _entries.Count < _maxEntries;
+        if (Interlocked.Increment(ref _count) <= _maxEntries)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return false;
+    }
+
+    private void Remove(TokenHash hash, Entry entry)
+    {
+        if (_entries.TryRemove(new KeyValuePair<TokenHash, Entry>(hash, entry)))
+        {
+            Interlocked.Decrement(ref _count);
+        }
     }
 
     /// <summary>
@@ -147,7 +241,7 @@ public sealed class ValidatedTokenCache
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private sealed record Entry(
-        ClaimsIdentity Identity, SecurityToken Token, SecurityKey SigningKey, string? Issuer, string? TokenType, DateTimeOffset ExpiresAt);
+        ClaimsIdentity Identity, JsonWebToken Token, SecurityKey SigningKey, DateTime? NotBefore, string? TokenType, DateTimeOffset ExpiresAt);
 
     /// <summary>SHA-256 of the raw token: the cache keeps no usable credential in memory.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -177,8 +271,8 @@ public sealed class CachingTokenHandler(TokenHandler inner, ValidatedTokenCache 
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        // A replay-checked token must reach the replay cache every time.
-        var cacheable = !validationParameters.ValidateTokenReplay || validationParameters.TokenReplayCache is null;
+        // An oversized token is refused by the real handler before anything else (and is not worth hashing).
+        var cacheable = ValidatedTokenCache.CanServe(validationParameters) && token.Length <= inner.MaximumTokenSizeInBytes;
         if (cacheable && await TryCurrentConfigurationAsync(validationParameters) is (true, var configuration)
             && cache.TryGet(token, validationParameters, configuration) is { } cached)
         {
@@ -195,6 +289,13 @@ public sealed class CachingTokenHandler(TokenHandler inner, ValidatedTokenCache 
     }
 
     public override SecurityToken ReadToken(string token) => inner.ReadToken(token);
+
+    /// <summary>The real handler's limit, which also decides what is cached.</summary>
+    public override int MaximumTokenSizeInBytes
+    {
+        get => inner.MaximumTokenSizeInBytes;
+        set => inner.MaximumTokenSizeInBytes = value;
+    }
 
     /// <summary>
     /// The issuer metadata the real handler would use now (the configuration manager's current

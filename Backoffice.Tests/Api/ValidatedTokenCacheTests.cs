@@ -93,6 +93,137 @@ public sealed class ValidatedTokenCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_tampered_copy_of_a_cached_token_is_validated_in_full_and_fails()
+    {
+        var handler = Handler();
+        var token = Token();
+        await handler.ValidateTokenAsync(token, Parameters());
+        var parts = token.Split('.');
+        var payload = Base64UrlEncoder.Decode(parts[1]).Replace("\"user-sub-1\"", "\"user-sub-2\"", StringComparison.Ordinal);
+        var tampered = $"{parts[0]}.{Base64UrlEncoder.Encode(payload)}.{parts[2]}";
+
+        var result = await handler.ValidateTokenAsync(tampered, Parameters());
+
+        Assert.NotEqual(token, tampered);
+        Assert.False(result.IsValid);
+        Assert.IsType<SecurityTokenInvalidSignatureException>(result.Exception, exactMatch: false);
+        Assert.Equal(2, _inner.Calls);
+    }
+
+    public static TheoryData<string> ChangedSettings => ["audience", "issuer", "algorithms", "signing key", "token type"];
+
+    /// <summary>
+    /// The cache does not know why a token was accepted, only that it was: under settings that would
+    /// refuse it, a hit must not answer for the real handler.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ChangedSettings))]
+    public async Task A_cached_token_is_refused_once_the_settings_would_refuse_it(string changed)
+    {
+        var handler = Handler();
+        var token = Token();
+        Assert.True((await handler.ValidateTokenAsync(token, Parameters())).IsValid);
+
+        var parameters = Parameters();
+        using var otherRsa = RSA.Create(2048);
+        switch (changed)
+        {
+            case "audience": parameters.ValidAudience = "api://someone-else"; break;
+            case "issuer": parameters.ValidIssuer = "https://issuer.invalid"; break;
+            case "algorithms": parameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha512]; break;
+            case "signing key": parameters.IssuerSigningKey = new RsaSecurityKey(otherRsa) { KeyId = "k1" }; break;
+            case "token type": parameters.ValidTypes = ["at+jwt"]; break;
+            default: throw new ArgumentOutOfRangeException(nameof(changed), changed, null);
+        }
+
+        var refused = await handler.ValidateTokenAsync(token, parameters);
+
+        Assert.False(refused.IsValid);
+        Assert.Equal(2, _inner.Calls);
+        Assert.True((await handler.ValidateTokenAsync(token, Parameters())).IsValid);
+    }
+
+    [Fact]
+    public async Task A_cached_token_is_refused_by_a_custom_lifetime_validator()
+    {
+        var handler = Handler();
+        var token = Token();
+        await handler.ValidateTokenAsync(token, Parameters());
+        var parameters = Parameters();
+        parameters.LifetimeValidator = static (_, _, _, _) => false;
+
+        var refused = await handler.ValidateTokenAsync(token, parameters);
+
+        Assert.False(refused.IsValid);
+        Assert.IsType<SecurityTokenInvalidLifetimeException>(refused.Exception, exactMatch: false);
+        Assert.Equal(2, _inner.Calls);
+    }
+
+    [Fact]
+    public async Task Tokens_checked_against_a_replay_cache_are_never_cached()
+    {
+        var handler = Handler();
+        var token = Token();
+        var parameters = Parameters();
+        parameters.ValidateTokenReplay = true;
+        parameters.TokenReplayCache = new NoReplayCache();
+
+        await handler.ValidateTokenAsync(token, parameters);
+        await handler.ValidateTokenAsync(token, parameters);
+
+        Assert.Equal(2, _inner.Calls);
+    }
+
+    [Fact]
+    public async Task An_issuer_validator_that_takes_the_metadata_turns_the_cache_off()
+    {
+        var handler = Handler();
+        var token = Token();
+        var parameters = Parameters();
+        parameters.IssuerValidatorUsingConfiguration = static (issuer, _, _, _) => issuer;
+
+        await handler.ValidateTokenAsync(token, parameters);
+        await handler.ValidateTokenAsync(token, parameters);
+
+        Assert.Equal(2, _inner.Calls);
+    }
+
+    [Fact]
+    public async Task Concurrent_additions_never_exceed_max_entries()
+    {
+        const int maxEntries = 8;
+        var cache = new ValidatedTokenCache(new TokenCacheOptions { MaxEntries = maxEntries }, _clock);
+        var validator = new JsonWebTokenHandler { MapInboundClaims = false };
+        var validated = new List<(string Token, TokenValidationResult Result)>();
+        for (var i = 0; i < 64; i++)
+        {
+            var token = Token(subject: $"s{i}");
+            validated.Add((token, await validator.ValidateTokenAsync(token, Parameters())));
+        }
+
+        Parallel.ForEach(validated, new ParallelOptions { MaxDegreeOfParallelism = 8 }, pair => cache.Add(pair.Token, pair.Result));
+
+        Assert.All(validated, pair => Assert.True(pair.Result.IsValid));
+        Assert.Equal(maxEntries, cache.Count);
+        Assert.Equal(maxEntries, validated.Count(pair => cache.TryGet(pair.Token, Parameters(), configuration: null) is not null));
+    }
+
+    [Fact]
+    public async Task A_token_longer_than_the_handler_accepts_bypasses_the_cache()
+    {
+        var token = Token();
+        var cache = new ValidatedTokenCache(new TokenCacheOptions(), _clock);
+        var handler = new CachingTokenHandler(_inner, cache);
+        await handler.ValidateTokenAsync(token, Parameters());
+        _inner.MaximumTokenSizeInBytes = token.Length - 1;
+
+        var refused = await handler.ValidateTokenAsync(token, Parameters());
+
+        Assert.False(refused.IsValid);
+        Assert.Equal(2, _inner.Calls);
+    }
+
+    [Fact]
     public async Task Only_the_same_token_hits()
     {
         var handler = Handler();
@@ -184,10 +315,24 @@ public sealed class ValidatedTokenCacheTests : IDisposable
 
         public int Calls { get; private set; }
 
+        public override int MaximumTokenSizeInBytes
+        {
+            get => _handler.MaximumTokenSizeInBytes;
+            set => _handler.MaximumTokenSizeInBytes = value;
+        }
+
         public override Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
         {
             Calls++;
             return _handler.ValidateTokenAsync(token, validationParameters);
         }
+    }
+
+    /// <summary>Accepts every token once per call: enough to switch replay detection on.</summary>
+    private sealed class NoReplayCache : ITokenReplayCache
+    {
+        public bool TryAdd(string securityToken, DateTime expiresOn) => true;
+
+        public bool TryFind(string securityToken) => false;
     }
 }

@@ -153,9 +153,12 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
     }
 
     /// <summary>A valid token whose payload was edited afterwards (here: roles granted), signature kept.</summary>
-    public string CreateTamperedToken(IEnumerable<string> grantedRoles)
+    public string CreateTamperedToken(IEnumerable<string> grantedRoles) => Tamper(CreateToken(roles: null), grantedRoles);
+
+    /// <summary><paramref name="token"/> with its payload's roles replaced, signature kept.</summary>
+    public static string Tamper(string token, IEnumerable<string> grantedRoles)
     {
-        var parts = CreateToken(roles: null).Split('.');
+        var parts = token.Split('.');
         var payload = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(parts[1]))!;
         var edited = payload.ToDictionary(pair => pair.Key, pair => (object)pair.Value);
         edited["roles"] = grantedRoles.ToArray();
