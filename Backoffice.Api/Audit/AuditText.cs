@@ -18,6 +18,12 @@ public static class AuditText
             return null;
         }
 
+        if (text.Length <= maxLength && IsClean(text))
+        {
+            // The common case (ids, names, roles, user agents) needs no copy.
+            return text;
+        }
+
         var length = Math.Min(text.Length, maxLength);
         if (length < text.Length && length > 0 && char.IsHighSurrogate(text[length - 1]))
         {
@@ -43,5 +49,18 @@ public static class AuditText
         }
 
         return builder.ToString();
+    }
+
+    private static bool IsClean(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) || char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

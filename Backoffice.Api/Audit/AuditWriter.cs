@@ -96,7 +96,7 @@ public sealed partial class AuditWriter : BackgroundService
         try
         {
             using var timeout = new CancellationTokenSource(_options.WriteTimeout);
-            await _dbMetrics.MeasureAsync(DbQueries.InsertAudit, token => InsertAsync(batch, token), timeout.Token);
+            await _dbMetrics.MeasureAsync(DbQueries.InsertAudit, batch, InsertAsync, timeout.Token);
             foreach (var row in batch)
             {
                 row.Committed.TrySetResult();

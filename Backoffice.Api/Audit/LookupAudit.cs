@@ -43,6 +43,8 @@ internal sealed class LookupAuditFilter(
     IOptions<AuditOptions> options) : IEndpointFilter
 {
     private const int MaxQueryValueLength = 256;
+    private const int MaxRoles = 50;
+    private const int MaxRoleLength = 128;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -62,13 +64,13 @@ internal sealed class LookupAuditFilter(
         var outcome = result is INestedHttpResult nested ? nested.Result : result;
 
         var statusCode = (outcome as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
-        var caller = authOptions.Mode == AuthModes.Disabled ? AdminCaller.Anonymous : AdminCaller.From(httpContext.User);
+        var caller = authOptions.Mode == AuthModes.Disabled ? AdminCaller.Anonymous : AdminCaller.Of(httpContext);
         var row = new AdminAuditLog
         {
             OccurredAt = occurredAt,
             ActorId = AuditText.Clip(caller.ActorId, 256)!,
             ActorName = AuditText.Clip(caller.ActorName, 256),
-            ActorRoles = [.. caller.Roles.Take(50).Select(role => AuditText.Clip(role, 128)!)],
+            ActorRoles = AuditRoles(caller.Roles),
             AuthMode = authOptions.Mode,
             Action = lookup.Action,
             Route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? httpContext.Request.Path.ToString(),
@@ -104,6 +106,18 @@ internal sealed class LookupAuditFilter(
         }
 
         return result;
+    }
+
+    /// <summary>At most <see cref="MaxRoles"/> roles, each clipped.</summary>
+    private static string[] AuditRoles(IReadOnlyList<string> roles)
+    {
+        var audited = new string[Math.Min(roles.Count, MaxRoles)];
+        for (var i = 0; i < audited.Length; i++)
+        {
+            audited[i] = AuditText.Clip(roles[i], MaxRoleLength)!;
+        }
+
+        return audited;
     }
 
     /// <summary>The list parameters as sent (clipped), so an INVALID row shows what was rejected.</summary>

@@ -29,6 +29,9 @@ public sealed class AdminAuthOptions
 
     public TimeSpan ClockSkew { get; set; } = MaxClockSkew;
 
+    /// <summary><c>Auth:TokenCache</c>: validated tokens remembered so a caller's next request skips RSA verification.</summary>
+    public TokenCacheOptions TokenCache { get; set; } = new();
+
     /// <summary>Set when <c>AzureAd:ClientId</c> is configured.</summary>
     public bool UseEntra { get; set; }
 
@@ -81,6 +84,16 @@ public sealed class AdminAuthOptions
             errors.Add($"{SectionName}:ClockSkew must be between 00:00:00 and {MaxClockSkew:c}, not {ClockSkew:c}.");
         }
 
+        if (TokenCache.MaxEntries is < 1 or > TokenCacheOptions.MaxMaxEntries)
+        {
+            errors.Add($"{SectionName}:TokenCache:MaxEntries must be between 1 and {TokenCacheOptions.MaxMaxEntries}, not {TokenCache.MaxEntries}.");
+        }
+
+        if (TokenCache.MaxAge <= TimeSpan.Zero || TokenCache.MaxAge > TokenCacheOptions.MaxMaxAge)
+        {
+            errors.Add($"{SectionName}:TokenCache:MaxAge must be more than 00:00:00 and at most {TokenCacheOptions.MaxMaxAge:c}, not {TokenCache.MaxAge:c}.");
+        }
+
         if (UseEntra)
         {
             if (!string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(Audience))
@@ -113,4 +126,28 @@ public sealed class AdminAuthOptions
 
         return errors;
     }
+}
+
+/// <summary>
+/// <c>Auth:TokenCache</c>: see <see cref="ValidatedTokenCache"/> for what an entry may be used for.
+/// An administrator's client sends the same access token with every lookup until it expires
+/// (typically an hour), so nearly every request is a hit.
+/// </summary>
+public sealed class TokenCacheOptions
+{
+    public const int MaxMaxEntries = 1_000_000;
+
+    public static readonly TimeSpan MaxMaxAge = TimeSpan.FromHours(1);
+
+    /// <summary><c>false</c> validates every request's token in full.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Distinct tokens remembered at once (each entry is a few KiB: the token's claims).</summary>
+    public int MaxEntries { get; set; } = 10_000;
+
+    /// <summary>
+    /// Longest an entry is used after its validation, even if the token lives longer; it bounds how
+    /// long the cache may hold anything at all, independently of the key-refresh rule.
+    /// </summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -15,6 +15,23 @@ public sealed record AdminCaller(string ActorId, string? ActorName, IReadOnlyLis
 
     private static readonly string[] NameClaimTypes = ["preferred_username", "upn", ClaimTypes.Upn, "name", ClaimTypes.Name];
 
+    /// <summary>
+    /// The caller of this request, worked out once per principal: the rate limiter, the audit filter
+    /// and the rejection log all ask.
+    /// </summary>
+    public static AdminCaller Of(HttpContext httpContext)
+    {
+        var user = httpContext.User;
+        if (httpContext.Features.Get<CallerFeature>() is { } known && ReferenceEquals(known.User, user))
+        {
+            return known.Caller;
+        }
+
+        var caller = From(user);
+        httpContext.Features.Set(new CallerFeature(user, caller));
+        return caller;
+    }
+
     public static AdminCaller From(ClaimsPrincipal user)
     {
         if (user.Identity?.IsAuthenticated != true)
@@ -38,4 +55,6 @@ public sealed record AdminCaller(string ActorId, string? ActorName, IReadOnlyLis
 
         return null;
     }
+
+    private sealed record CallerFeature(ClaimsPrincipal User, AdminCaller Caller);
 }

@@ -10,13 +10,44 @@ public static class AdminRoles
     /// <summary>Entra app roles arrive as <c>roles</c>; other issuers often use <c>role</c>.</summary>
     private static readonly string[] RoleClaimTypes = ["roles", "role", ClaimTypes.Role];
 
-    public static string[] Of(ClaimsPrincipal user) =>
-        [.. user.Claims
-            .Where(claim => RoleClaimTypes.Contains(claim.Type, StringComparer.Ordinal))
-            .Select(claim => claim.Value)
-            .Distinct(StringComparer.Ordinal)];
+    // Loops rather than LINQ: every request asks (authorization, rate limit partition, audit row).
+    public static string[] Of(ClaimsPrincipal user)
+    {
+        List<string>? roles = null;
+        foreach (var claim in user.Claims)
+        {
+            if (IsRoleClaim(claim) && (roles is null || !roles.Contains(claim.Value, StringComparer.Ordinal)))
+            {
+                (roles ??= new List<string>(2)).Add(claim.Value);
+            }
+        }
 
-    public static bool MayLookUp(ClaimsPrincipal user) =>
-        user.Claims.Any(claim => RoleClaimTypes.Contains(claim.Type, StringComparer.Ordinal)
-                                 && claim.Value is Read or Audit);
+        return roles is null ? [] : [.. roles];
+    }
+
+    public static bool MayLookUp(ClaimsPrincipal user)
+    {
+        foreach (var claim in user.Claims)
+        {
+            if (IsRoleClaim(claim) && claim.Value is Read or Audit)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsRoleClaim(Claim claim)
+    {
+        foreach (var type in RoleClaimTypes)
+        {
+            if (string.Equals(claim.Type, type, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

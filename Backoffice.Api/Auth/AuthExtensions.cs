@@ -35,8 +35,10 @@ public static class AuthExtensions
             return builder;
         }
 
+        // No AddAuthenticationSchemes: the bearer scheme is the default one, so the authentication
+        // middleware has already set the user; naming it again would authenticate every request a
+        // second time and replace the user with a merged copy.
         authorization.AddPolicy(LookupPolicy, policy => policy
-            .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()
             .RequireAssertion(static context => AdminRoles.MayLookUp(context.User)));
 

@@ -9,11 +9,13 @@ namespace Backoffice.Api.Auth;
 /// Applied after any configuration (ours or Microsoft.Identity.Web's): signed tokens only, with an
 /// asymmetric algorithm (no <c>alg: none</c>, no HS256 keyed with the public key), issuer, audience
 /// and lifetime checked with at most two minutes of skew; JWT claim names kept; every rejection
-/// logged with its reason and counted in <c>api_auth_failures_total</c>.
+/// logged with its reason and counted in <c>api_auth_failures_total</c>. Tokens that passed are
+/// remembered by <see cref="ValidatedTokenCache"/> (unless <c>Auth:TokenCache:Enabled</c> is false).
 /// </summary>
 internal sealed partial class HardenedJwtBearerOptions(
     AdminAuthOptions authOptions,
     ApiMetrics metrics,
+    TimeProvider timeProvider,
     ILogger<HardenedJwtBearerOptions> logger) : IPostConfigureOptions<JwtBearerOptions>
 {
     /// <summary>RSA, RSA-PSS and ECDSA: the key material a JWKS publishes for verification.</summary>
@@ -41,6 +43,28 @@ internal sealed partial class HardenedJwtBearerOptions(
         parameters.RequireExpirationTime = true;
         parameters.ClockSkew = authOptions.ClockSkew;
         parameters.ValidAlgorithms = AcceptedAlgorithms;
+
+        // IdentityModel would otherwise keep accepting tokens signed by keys the issuer has withdrawn
+        // from its JWKS for an hour after a refresh (the "last known good" metadata): a withdrawn key
+        // is a revoked key. A failed metadata download never replaces the current keys, so this
+        // costs no availability when the issuer is unreachable.
+        if (options.ConfigurationManager is BaseConfigurationManager configurationManager)
+        {
+            configurationManager.UseLastKnownGoodConfiguration = false;
+        }
+
+        if (authOptions.TokenCache.Enabled)
+        {
+            // One cache per options instance: options rebuilt from changed settings start empty.
+            var cache = new ValidatedTokenCache(authOptions.TokenCache, timeProvider);
+            for (var i = 0; i < options.TokenHandlers.Count; i++)
+            {
+                if (options.TokenHandlers[i] is not CachingTokenHandler)
+                {
+                    options.TokenHandlers[i] = new CachingTokenHandler(options.TokenHandlers[i], cache);
+                }
+            }
+        }
 
         var events = options.Events ?? new JwtBearerEvents();
         options.Events = events;
@@ -78,7 +102,7 @@ internal sealed partial class HardenedJwtBearerOptions(
     private void Rejected(HttpContext httpContext, int statusCode, string reason, Exception? exception)
     {
         metrics.AuthFailed(reason);
-        var caller = AdminCaller.From(httpContext.User);
+        var caller = AdminCaller.Of(httpContext);
         LogRejected(logger, statusCode, reason, httpContext.Request.Method, httpContext.Request.Path,
             caller.ActorId, exception?.GetType().Name, exception?.Message);
     }

@@ -19,4 +19,13 @@ public sealed class DatabaseOptions
     /// </summary>
     [Range(1, 600, ErrorMessage = SectionName + ":CommandTimeout must be between {1} and {2} seconds.")]
     public int CommandTimeout { get; set; } = 5;
+
+    /// <summary>
+    /// Statements Npgsql prepares on each connection once they have run a few times (its
+    /// <c>Max Auto Prepare</c>; this setting wins over the connection string's): the lookups are the
+    /// same few SQL texts, so the server parses and plans them once per connection instead of on
+    /// every request. 0 turns it off.
+    /// </summary>
+    [Range(0, 256, ErrorMessage = SectionName + ":MaxAutoPrepare must be between {1} and {2}.")]
+    public int MaxAutoPrepare { get; set; } = 32;
 }

@@ -55,13 +55,15 @@ public sealed class DbMetrics
     public void Update(DatabaseSample sample) => _sample = sample;
 
     /// <summary>Runs one named query and records its latency and outcome.</summary>
-    public async Task<T> MeasureAsync<T>(string query, Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+    /// <param name="state">Passed to <paramref name="run"/>, so a static lambda needs no closure per call.</param>
+    public async Task<T> MeasureAsync<TState, T>(
+        string query, TState state, Func<TState, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
         var outcome = Error;
         try
         {
-            var result = await run(cancellationToken);
+            var result = await run(state, cancellationToken);
             outcome = Success;
             return result;
         }

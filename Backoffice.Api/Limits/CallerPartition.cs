@@ -18,7 +18,7 @@ public readonly record struct CallerPartition(string Kind, string Key)
     public static CallerPartition Of(HttpContext httpContext, AdminAuthOptions authOptions)
     {
         if (authOptions.Mode != AuthModes.Disabled
-            && AdminCaller.From(httpContext.User) is { ActorId: not AdminCaller.AnonymousId } caller)
+            && AdminCaller.Of(httpContext) is { ActorId: not AdminCaller.AnonymousId } caller)
         {
             return new CallerPartition(Actor, $"{Actor}:{caller.ActorId}");
         }

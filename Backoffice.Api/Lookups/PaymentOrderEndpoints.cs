@@ -35,7 +35,8 @@ public static class PaymentOrderEndpoints
         }
 
         var order = await services.DbMetrics.MeasureAsync(
-            DbQueries.GetPaymentOrder, cancellationToken => FindAsync(services.Db, orderId, cancellationToken),
+            DbQueries.GetPaymentOrder, (services.Db, orderId),
+            static (state, cancellationToken) => FindAsync(state.Db, state.orderId, cancellationToken),
             services.CancellationToken);
 
         return order is null
@@ -45,57 +46,37 @@ public static class PaymentOrderEndpoints
 
     /// <summary>
     /// One round trip: the order by primary key, its pair row by primary key, and its legs through
-    /// the <c>related_id</c> index.
+    /// the <c>related_id</c> index. Compiled once (see <see cref="TransactionEndpoints"/>).
     /// </summary>
-    private static async Task<PaymentOrderResponse?> FindAsync(BoDbContext db, string orderId, CancellationToken cancellationToken)
-    {
-        var row = await (
+    private static readonly Func<BoDbContext, string, CancellationToken, Task<OrderRow?>> FindRow = EF.CompileAsyncQuery(
+        (BoDbContext db, string orderId, CancellationToken cancellationToken) => (
                 from order in db.PaymentOrders.AsNoTracking()
                 where order.OrderId == orderId
                 join pair in db.PaymentLedgerPairs
                     on new { Id = order.OrderId, Type = Pairings.PaymentOrderType }
                     equals new { Id = pair.RelatedId, Type = pair.RelatedType } into pairs
                 from pair in pairs.DefaultIfEmpty()
-                select new
-                {
-                    order.OrderId,
-                    order.Status,
-                    order.Amount,
-                    order.Currency,
-                    order.PayerWalletId,
-                    order.PayeeWalletId,
-                    order.CreatedAt,
-                    order.UpdatedAt,
-                    order.SourceVersion,
-                    order.IngestedAt,
-                    PairStatus = pair!.PairingStatus,
-                    PairReason = pair.PairingReason,
-                    pair.PaymentTxId,
-                    pair.ReceiveTxId,
-                    FirstLegAt = (DateTimeOffset?)pair.FirstLegAt,
-                    pair.CompletedAt,
+                select new OrderRow(
+                    order.OrderId, order.Status, order.Amount, order.Currency, order.PayerWalletId, order.PayeeWalletId,
+                    order.CreatedAt, order.UpdatedAt, order.SourceVersion, order.IngestedAt,
+                    pair!.PairingStatus, pair.PairingReason, pair.PaymentTxId, pair.ReceiveTxId,
+                    (DateTimeOffset?)pair.FirstLegAt, pair.CompletedAt,
                     // Filtered by the parameter rather than the outer row so the bounded (Take)
                     // subquery is an index lookup on related_id, not a window over every leg.
-                    Legs = db.LedgerEntries
+                    db.LedgerEntries
                         .Where(entry => entry.RelatedId == orderId && entry.RelatedType == Pairings.PaymentOrderType)
                         .OrderBy(entry => entry.OccurredAt)
                         .ThenBy(entry => entry.TxId)
                         .Take(MaxLegs)
-                        .Select(entry => new
-                        {
-                            entry.TxId,
-                            entry.EntryType,
-                            entry.WalletId,
-                            entry.Amount,
-                            entry.Currency,
-                            entry.Status,
-                            entry.OccurredAt,
-                            entry.UpdatedAt,
-                        })
-                        .ToList(),
-                })
-            .FirstOrDefaultAsync(cancellationToken);
+                        .Select(entry => new LegRow(
+                            entry.TxId, entry.EntryType, entry.WalletId, entry.Amount, entry.Currency, entry.Status,
+                            entry.OccurredAt, entry.UpdatedAt))
+                        .ToList()))
+            .FirstOrDefault());
 
+    private static async Task<PaymentOrderResponse?> FindAsync(BoDbContext db, string orderId, CancellationToken cancellationToken)
+    {
+        var row = await FindRow(db, orderId, cancellationToken);
         if (row is null)
         {
             return null;
@@ -105,12 +86,24 @@ public static class PaymentOrderEndpoints
             ? Pairings.WithoutRow(row.OrderId)
             : new PairingSummary(row.PairStatus, row.PairReason, row.PaymentTxId, row.ReceiveTxId, row.FirstLegAt, row.CompletedAt);
 
-        var legs = row.Legs
-            .Select(leg => new LedgerLeg(leg.TxId, leg.EntryType, leg.WalletId, Amounts.Format(leg.Amount), leg.Currency,
-                leg.Status, leg.OccurredAt, leg.UpdatedAt))
-            .ToList();
+        var legs = new List<LedgerLeg>(row.Legs.Count);
+        foreach (var leg in row.Legs)
+        {
+            legs.Add(new LedgerLeg(leg.TxId, leg.EntryType, leg.WalletId, Amounts.Format(leg.Amount), leg.Currency,
+                leg.Status, leg.OccurredAt, leg.UpdatedAt));
+        }
 
         return new PaymentOrderResponse(row.OrderId, row.Status, Amounts.Format(row.Amount), row.Currency, row.PayerWalletId,
             row.PayeeWalletId, row.CreatedAt, row.UpdatedAt, row.SourceVersion, row.IngestedAt, legs, pairing);
     }
+
+    private sealed record OrderRow(
+        string OrderId, string Status, decimal? Amount, string? Currency, string? PayerWalletId, string? PayeeWalletId,
+        DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt, long? SourceVersion, DateTimeOffset IngestedAt,
+        string? PairStatus, string? PairReason, string? PaymentTxId, string? ReceiveTxId, DateTimeOffset? FirstLegAt,
+        DateTimeOffset? CompletedAt, List<LegRow> Legs);
+
+    private sealed record LegRow(
+        string TxId, string EntryType, string WalletId, decimal Amount, string? Currency, string? Status,
+        DateTimeOffset? OccurredAt, DateTimeOffset? UpdatedAt);
 }

@@ -34,7 +34,8 @@ public static class TransactionEndpoints
         }
 
         var transaction = await services.DbMetrics.MeasureAsync(
-            DbQueries.GetTx, cancellationToken => FindAsync(services.Db, txId, cancellationToken), services.CancellationToken);
+            DbQueries.GetTx, (services.Db, txId), static (state, cancellationToken) => FindAsync(state.Db, state.txId, cancellationToken),
+            services.CancellationToken);
 
         return transaction is null
             ? new NotFoundProblem(ApiProblems.NotFound(services.HttpContext, $"No ledger entry has tx_id '{txId}'."))
@@ -44,11 +45,11 @@ public static class TransactionEndpoints
     /// <summary>
     /// One round trip: the entry by primary key, left-joined to its pair row (primary key
     /// <c>related_id</c>), the opposite leg named by that row (primary key) and the payment order
-    /// (primary key).
+    /// (primary key). Compiled once: a request only binds <c>tx_id</c>, with no expression tree to
+    /// build, funcletize and look up in EF's query cache.
     /// </summary>
-    private static async Task<TransactionResponse?> FindAsync(BoDbContext db, string txId, CancellationToken cancellationToken)
-    {
-        var row = await (
+    private static readonly Func<BoDbContext, string, CancellationToken, Task<TxRow?>> FindRow = EF.CompileAsyncQuery(
+        (BoDbContext db, string txId, CancellationToken cancellationToken) => (
                 from entry in db.LedgerEntries.AsNoTracking()
                 where entry.TxId == txId
                 join pair in db.PaymentLedgerPairs on entry.RelatedId equals pair.RelatedId into pairs
@@ -70,10 +71,10 @@ public static class TransactionEndpoints
                     counterpart.Currency, counterpart.OccurredAt,
                     order!.OrderId, order.Status, order.Amount, order.Currency, order.PayerWalletId, order.PayeeWalletId,
                     order.CreatedAt, order.UpdatedAt))
-            .FirstOrDefaultAsync(cancellationToken);
+            .FirstOrDefault());
 
-        return row?.ToResponse();
-    }
+    private static async Task<TransactionResponse?> FindAsync(BoDbContext db, string txId, CancellationToken cancellationToken) =>
+        (await FindRow(db, txId, cancellationToken))?.ToResponse();
 
     private sealed record TxRow(
         string TxId, string EntryType, string WalletId, decimal Amount, string? Currency, string? Status,

@@ -50,7 +50,8 @@ public static class WalletEndpoints
         }
 
         var page = await services.DbMetrics.MeasureAsync(
-            DbQueries.ListWalletTx, cancellationToken => ListAsync(services.Db, query, cursors, cancellationToken),
+            DbQueries.ListWalletTx, (services.Db, query, cursors),
+            static (state, cancellationToken) => ListAsync(state.Db, state.query, state.cursors, cancellationToken),
             services.CancellationToken);
         return TypedResults.Ok(page);
     }
@@ -58,66 +59,50 @@ public static class WalletEndpoints
     /// <summary>
     /// One range scan of <c>(wallet_id, occurred_at desc, tx_id desc)</c> starting after the cursor's
     /// row (a row-value comparison, no OFFSET), <c>limit + 1</c> rows to learn whether another page
-    /// exists, each left-joined to its pair row by primary key.
+    /// exists, each left-joined to its pair row by primary key. Compiled once; the optional filters
+    /// are null parameters, which EF removes from the SQL it generates for each combination of null
+    /// and non-null values (it caches one SQL text per combination), so every page is still a plain
+    /// range scan with only the conditions it uses.
     /// </summary>
+    private static readonly Func<BoDbContext, string, string?, DateTimeOffset?, DateTimeOffset?, DateTimeOffset?, string?, int,
+        IAsyncEnumerable<WalletRow>> PageRows = EF.CompileAsyncQuery(
+        (BoDbContext db, string walletId, string? entryType, DateTimeOffset? fromTime, DateTimeOffset? toTime,
+            DateTimeOffset? afterOccurredAt, string? afterTxId, int take) =>
+            from entry in db.LedgerEntries.AsNoTracking()
+                .Where(entry => entry.WalletId == walletId
+                                && (entryType == null || entry.EntryType == entryType)
+                                && (fromTime == null || entry.OccurredAt >= fromTime)
+                                && (toTime == null || entry.OccurredAt <= toTime)
+                                && (afterTxId == null
+                                    // After a dated row: rows with a null occurred_at sort first and
+                                    // were all passed already; the comparison yields NULL for them.
+                                    || (afterOccurredAt != null && EF.Functions.LessThan(
+                                        ValueTuple.Create(entry.OccurredAt, entry.TxId),
+                                        ValueTuple.Create(afterOccurredAt, afterTxId)))
+                                    // Still inside the leading group of entries without occurred_at.
+                                    || (afterOccurredAt == null
+                                        && (entry.OccurredAt != null || string.Compare(entry.TxId, afterTxId) < 0))))
+                .OrderByDescending(entry => entry.OccurredAt)
+                .ThenByDescending(entry => entry.TxId)
+                .Take(take)
+            join pair in db.PaymentLedgerPairs on entry.RelatedId equals pair.RelatedId into pairs
+            from pair in pairs.DefaultIfEmpty()
+            orderby entry.OccurredAt descending, entry.TxId descending
+            select new WalletRow(
+                entry.TxId, entry.EntryType, entry.Amount, entry.Currency, entry.Status, entry.RelatedId, entry.RelatedType,
+                entry.OccurredAt, entry.IngestedAt, pair!.PairingStatus, pair.PairingReason));
+
     private static async Task<WalletTransactionsPage> ListAsync(
         BoDbContext db, WalletListQuery query, WalletCursorCodec cursors, CancellationToken cancellationToken)
     {
         var filter = query.Filter;
-        var entries = db.LedgerEntries.AsNoTracking().Where(entry => entry.WalletId == filter.WalletId);
-        if (filter.EntryType is { } entryType)
+        var rows = new List<WalletRow>(query.Limit + 1);
+        var page = PageRows(db, filter.WalletId, filter.EntryType, filter.From, filter.To, query.After?.OccurredAt, query.After?.TxId,
+            query.Limit + 1);
+        await foreach (var row in page.WithCancellation(cancellationToken))
         {
-            entries = entries.Where(entry => entry.EntryType == entryType);
+            rows.Add(row);
         }
-
-        if (filter.From is { } from)
-        {
-            entries = entries.Where(entry => entry.OccurredAt >= from);
-        }
-
-        if (filter.To is { } to)
-        {
-            entries = entries.Where(entry => entry.OccurredAt <= to);
-        }
-
-        if (query.After is { OccurredAt: { } afterOccurredAt } after)
-        {
-            // Rows with a null occurred_at sort first and were all passed already; the comparison
-            // yields NULL for them, which excludes them.
-            DateTimeOffset? position = afterOccurredAt;
-            entries = entries.Where(entry => EF.Functions.LessThan(
-                ValueTuple.Create(entry.OccurredAt, entry.TxId),
-                ValueTuple.Create(position, after.TxId)));
-        }
-        else if (query.After is { } afterUndated)
-        {
-            // Still inside the leading group of entries without occurred_at.
-            entries = entries.Where(entry => entry.OccurredAt != null || string.Compare(entry.TxId, afterUndated.TxId) < 0);
-        }
-
-        var rows = await (
-                from entry in entries
-                    .OrderByDescending(entry => entry.OccurredAt)
-                    .ThenByDescending(entry => entry.TxId)
-                    .Take(query.Limit + 1)
-                join pair in db.PaymentLedgerPairs on entry.RelatedId equals pair.RelatedId into pairs
-                from pair in pairs.DefaultIfEmpty()
-                orderby entry.OccurredAt descending, entry.TxId descending
-                select new
-                {
-                    entry.TxId,
-                    entry.EntryType,
-                    entry.Amount,
-                    entry.Currency,
-                    entry.Status,
-                    entry.RelatedId,
-                    entry.RelatedType,
-                    entry.OccurredAt,
-                    entry.IngestedAt,
-                    PairStatus = pair!.PairingStatus,
-                    PairReason = pair.PairingReason,
-                })
-            .ToListAsync(cancellationToken);
 
         var items = rows
             .Take(query.Limit)
@@ -133,4 +118,8 @@ public static class WalletEndpoints
             : null;
         return new WalletTransactionsPage(items, nextCursor);
     }
+
+    private sealed record WalletRow(
+        string TxId, string EntryType, decimal Amount, string? Currency, string? Status, string? RelatedId, string? RelatedType,
+        DateTimeOffset? OccurredAt, DateTimeOffset IngestedAt, string? PairStatus, string? PairReason);
 }

@@ -45,12 +45,18 @@ public sealed class ApiMetrics
         {
             { "route", route },
             { "method", method },
-            { "status_code", statusCode },
+            { "status_code", BoxedStatusCode(statusCode) },
         };
         _requestLatency.Record(seconds, tags);
         _requests.Add(1, tags);
         _inflight.Add(-1, new KeyValuePair<string, object?>("route", route));
     }
+
+    /// <summary>The status codes boxed once, not on every request.</summary>
+    private static readonly object[] StatusCodes = [.. Enumerable.Range(100, 500).Select(static code => (object)code)];
+
+    private static object BoxedStatusCode(int statusCode) =>
+        statusCode is >= 100 and < 600 ? StatusCodes[statusCode - 100] : statusCode;
 
     public void AuthFailed(string reason) => _authFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

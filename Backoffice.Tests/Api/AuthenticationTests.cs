@@ -87,6 +87,30 @@ public sealed class AuthenticationTests(ApiFixture api) : IClassFixture<ApiFixtu
             && record.Properties.TryGetValue("Path", out var path) && path?.ToString() == $"/admin/tx/{_txId}");
     }
 
+    /// <summary>
+    /// With the validated-token cache on (the default): a token accepted (and cached) before does
+    /// not vouch for an edited copy of it, and a refused token stays refused however often it comes.
+    /// </summary>
+    [Fact]
+    public async Task A_tampered_copy_of_a_token_served_before_is_refused()
+    {
+        var token = api.Issuer.CreateToken(["USER"]);
+        using var original = api.ClientWithToken(token);
+        using var tampered = api.ClientWithToken(LocalOidcIssuer.Tamper(token, ["ADMIN_READ"]));
+
+        using var forbidden = await original.GetTracedAsync($"/admin/tx/{_txId}");
+        using var forbiddenAgain = await original.GetTracedAsync($"/admin/tx/{_txId}");
+        using var refused = await tampered.GetTracedAsync($"/admin/tx/{_txId}");
+        using var refusedAgain = await tampered.GetTracedAsync($"/admin/tx/{_txId}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, forbiddenAgain.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, refusedAgain.Status);
+        Assert.Equal("The bearer token's signature is not valid.", refusedAgain.Json.GetProperty("detail").GetString());
+        Assert.Empty(await api.AuditRowsAsync(refusedAgain.TraceId));
+    }
+
     [Fact]
     public async Task Only_the_admin_group_needs_a_token()
     {

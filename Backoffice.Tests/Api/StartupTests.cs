@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Backoffice.Api.Auth;
 using Backoffice.Data;
 using Backoffice.Tests.Api.Infrastructure;
 using Backoffice.Tests.Data;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Backoffice.Tests.Api;
 
@@ -74,6 +76,10 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
         { "Limits:MaxRequestBodySize", "-1", "Limits:MaxRequestBodySize must be between 0 and 1048576 bytes" },
         { "Limits:RequestHeadersTimeout", "00:00:00", "Limits:RequestHeadersTimeout must be between 00:00:01 and 00:05:00" },
         { "Database:CommandTimeout", "0", "Database:CommandTimeout must be between 1 and 600 seconds" },
+        { "Database:MaxAutoPrepare", "-1", "Database:MaxAutoPrepare must be between 0 and 256" },
+        { "Auth:TokenCache:MaxEntries", "0", "Auth:TokenCache:MaxEntries must be between 1 and 1000000" },
+        { "Auth:TokenCache:MaxAge", "02:00:00", "Auth:TokenCache:MaxAge must be more than 00:00:00 and at most 01:00:00" },
+        { "Auth:TokenCache:Enabled", "maybe", "Auth:TokenCache:Enabled" },
     };
 
     [Theory]
@@ -127,6 +133,8 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(2), jwt.TokenValidationParameters.ClockSkew);
         Assert.DoesNotContain("HS256", jwt.TokenValidationParameters.ValidAlgorithms!);
         Assert.Contains("RS256", jwt.TokenValidationParameters.ValidAlgorithms!);
+        Assert.All(jwt.TokenHandlers, handler => Assert.IsType<CachingTokenHandler>(handler));
+        Assert.False(Assert.IsAssignableFrom<BaseConfigurationManager>(jwt.ConfigurationManager).UseLastKnownGoodConfiguration);
     }
 
     [Fact]

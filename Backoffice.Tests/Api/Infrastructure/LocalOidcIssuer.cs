@@ -27,8 +27,9 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
     private static readonly string[] SubjectTypes = ["public"];
 
     private readonly WebApplication _app;
-    private readonly RSA _rsa = RSA.Create(2048);
-    private readonly RsaSecurityKey _signingKey;
+    private readonly List<RSA> _retiredKeys = [];
+    private RSA _rsa = RSA.Create(2048);
+    private RsaSecurityKey _signingKey;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     private LocalOidcIssuer(WebApplication app)
@@ -39,6 +40,18 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
 
     /// <summary>The base URL, e.g. <c>http://127.0.0.1:41234</c>; also the <c>iss</c> of its tokens.</summary>
     public string Issuer { get; private set; } = "";
+
+    /// <summary>
+    /// Replaces the signing key by a new one with a new key id: the JWKS publishes only the new key
+    /// from now on (the old one is withdrawn), and new tokens are signed with it.
+    /// </summary>
+    public void RotateKey()
+    {
+        _retiredKeys.Add(_rsa);
+        _rsa = RSA.Create(2048);
+        // One assignment, so the JWKS endpoint never pairs a key with another key's id.
+        _signingKey = new RsaSecurityKey(_rsa) { KeyId = $"test-key-{_retiredKeys.Count + 1}" };
+    }
 
     /// <summary>How often the JWKS was fetched (a key rotation test or a refresh shows up here).</summary>
     public int JwksRequests { get; private set; }
@@ -109,7 +122,7 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
     {
         using var other = RSA.Create(2048);
         return CreateToken(roles, signingCredentials: new SigningCredentials(
-            new RsaSecurityKey(other.ExportParameters(includePrivateParameters: true)) { KeyId = KeyId },
+            new RsaSecurityKey(other.ExportParameters(includePrivateParameters: true)) { KeyId = _signingKey.KeyId },
             SecurityAlgorithms.RsaSha256));
     }
 
@@ -117,7 +130,7 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
     public string CreateHs256TokenKeyedWithPublicKey(IEnumerable<string> roles)
     {
         var publicKeyPem = _rsa.ExportSubjectPublicKeyInfoPem();
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(publicKeyPem)) { KeyId = KeyId };
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(publicKeyPem)) { KeyId = _signingKey.KeyId };
         return CreateToken(roles, signingCredentials: new SigningCredentials(key, SecurityAlgorithms.HmacSha256));
     }
 
@@ -125,7 +138,7 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
     public string CreateUnsignedToken(IEnumerable<string> roles)
     {
         var now = DateTimeOffset.UtcNow;
-        var header = new Dictionary<string, object> { ["alg"] = "none", ["typ"] = "JWT", ["kid"] = KeyId };
+        var header = new Dictionary<string, object> { ["alg"] = "none", ["typ"] = "JWT", ["kid"] = _signingKey.KeyId };
         var payload = new Dictionary<string, object>
         {
             ["iss"] = Issuer,
@@ -140,9 +153,12 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
     }
 
     /// <summary>A valid token whose payload was edited afterwards (here: roles granted), signature kept.</summary>
-    public string CreateTamperedToken(IEnumerable<string> grantedRoles)
+    public string CreateTamperedToken(IEnumerable<string> grantedRoles) => Tamper(CreateToken(roles: null), grantedRoles);
+
+    /// <summary><paramref name="token"/> with its payload's roles replaced, signature kept.</summary>
+    public static string Tamper(string token, IEnumerable<string> grantedRoles)
     {
-        var parts = CreateToken(roles: null).Split('.');
+        var parts = token.Split('.');
         var payload = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(parts[1]))!;
         var edited = payload.ToDictionary(pair => pair.Key, pair => (object)pair.Value);
         edited["roles"] = grantedRoles.ToArray();
@@ -154,6 +170,10 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _rsa.Dispose();
+        foreach (var retired in _retiredKeys)
+        {
+            retired.Dispose();
+        }
     }
 
     private void MapEndpoints()
@@ -169,7 +189,9 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
         _app.MapGet("/jwks", () =>
         {
             JwksRequests++;
-            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_rsa.ExportParameters(false)) { KeyId = KeyId });
+            var current = _signingKey;
+            var keyId = current.KeyId;
+            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(current.Rsa.ExportParameters(false)) { KeyId = keyId });
             return Results.Json(new
             {
                 keys = new[]
@@ -177,7 +199,7 @@ public sealed class LocalOidcIssuer : IAsyncDisposable
                     new Dictionary<string, string>
                     {
                         ["kty"] = jwk.Kty, ["use"] = "sig", ["alg"] = SecurityAlgorithms.RsaSha256,
-                        ["kid"] = KeyId, ["n"] = jwk.N, ["e"] = jwk.E,
+                        ["kid"] = keyId, ["n"] = jwk.N, ["e"] = jwk.E,
                     },
                 },
             });
