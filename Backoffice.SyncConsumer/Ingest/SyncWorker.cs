@@ -43,6 +43,9 @@ public sealed partial class SyncWorker(
 
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a quiet stream waits before refused offset commits are sent again.</summary>
+    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromSeconds(2);
+
     private const int DefaultPrefetchKbytes = 16 * 1024;
 
     private readonly ConsumerOptions _options = options.Value;
@@ -61,6 +64,7 @@ public sealed partial class SyncWorker(
     private bool _paused;
     private bool _assignmentChanged;
     private long _lastLagRefresh;
+    private long _lastCommitAttempt;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A thread of its own: the Kafka client's calls block, and its rebalance callbacks may wait
@@ -146,6 +150,15 @@ public sealed partial class SyncWorker(
         {
             Start(TakeBatch(), stoppingToken, hardStop);
             return;
+        }
+
+        if (_writing is null && _polled.Count == 0 && _uncommitted.Count > 0
+            && timeProvider.GetElapsedTime(_lastCommitAttempt) >= CommitRetryInterval)
+        {
+            // A quiet stream brings no next commit: without this, offsets refused during a rebalance
+            // would leave the group behind the database until the next message (found by the
+            // rebalance chaos run, docs/reliability.md).
+            CommitUncommitted(consumer);
         }
 
         if (_writing is not null && _polled.Count >= _options.MaxBatchSize)
@@ -386,10 +399,11 @@ public sealed partial class SyncWorker(
 
     /// <summary>
     /// Sends the stored-but-uncommitted offsets. A refused commit (typically during a rebalance) is
-    /// kept and sent again with the next batch's commit, or in the revoke callback (also at
-    /// shutdown), rather than lost until that partition's next batch. Never on a timer: commits
-    /// retried every 500 ms during a rebalance drew ILLEGAL_GENERATION answers, and in a test a
-    /// partition then reached its new owner uncommitted and was read twice.
+    /// kept and sent again with the next batch's commit, in the revoke callback (also at shutdown),
+    /// or from the poll thread after <see cref="CommitRetryInterval"/> of a quiet stream. Never from
+    /// a timer thread: commits retried every 500 ms beside the poll loop raced the rebalance callbacks,
+    /// drew ILLEGAL_GENERATION answers, and in a test a partition then reached its new owner
+    /// uncommitted and was read twice.
     /// </summary>
     private void CommitUncommitted(IConsumer<byte[]?, byte[]?> consumer)
     {
@@ -399,6 +413,7 @@ public sealed partial class SyncWorker(
         }
 
         var offsets = _uncommitted.Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
+        _lastCommitAttempt = timeProvider.GetTimestamp();
         try
         {
             consumer.Commit(offsets);
