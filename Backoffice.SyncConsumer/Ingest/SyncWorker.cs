@@ -33,13 +33,24 @@ public sealed partial class SyncWorker(
 
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How soon a refused offset commit is made again when no new batch commits it first.</summary>
+    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromSeconds(1);
+
     private readonly ConsumerOptions _options = options.Value;
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly List<ConsumeResult<byte[]?, byte[]?>> _carryOver = [];
+
+    /// <summary>
+    /// Offsets of committed work whose offset commit the broker refused (e.g. during a rebalance),
+    /// per partition still owned: made again with the next commit, or within a second when the
+    /// stream is quiet, so the group's committed offsets do not stay behind the database.
+    /// </summary>
+    private readonly Dictionary<TopicPartition, long> _uncommitted = [];
     private List<ConsumeResult<byte[]?, byte[]?>>? _collecting;
     private InFlightBatch? _inFlight;
     private bool _paused;
     private long _lastLagRefresh;
+    private long _lastCommitAttempt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -58,6 +69,10 @@ public sealed partial class SyncWorker(
                 {
                     // Once polled, a batch is finished even when shutdown was requested meanwhile.
                     await ProcessAsync(consumer, records, stoppingToken, hardStop.Token);
+                }
+                else if (_uncommitted.Count > 0 && timeProvider.GetElapsedTime(_lastCommitAttempt) >= CommitRetryInterval)
+                {
+                    Commit(consumer, []);
                 }
 
                 RefreshLag(consumer);
@@ -288,24 +303,45 @@ public sealed partial class SyncWorker(
             }
         }
 
-        if (offsets.Count == 0)
+        Commit(consumer, offsets);
+    }
+
+    /// <summary>Commits <paramref name="offsets"/> together with earlier refused ones of the same partitions (the later offset wins).</summary>
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets, HashSet<TopicPartition>? only = null)
+    {
+        var next = _uncommitted
+            .Where(u => only is null || only.Contains(u.Key))
+            .ToDictionary(u => u.Key, u => u.Value);
+        foreach (var offset in offsets)
+        {
+            next[offset.TopicPartition] = Math.Max(next.GetValueOrDefault(offset.TopicPartition), offset.Offset.Value);
+        }
+
+        if (next.Count == 0)
         {
             return;
         }
 
+        _lastCommitAttempt = timeProvider.GetTimestamp();
         try
         {
-            consumer.Commit(offsets);
-            foreach (var offset in offsets)
+            consumer.Commit(next.Select(n => new TopicPartitionOffset(n.Key, n.Value)));
+            foreach (var (partition, offset) in next)
             {
-                lag.Committed(offset.Topic, offset.Partition.Value, offset.Offset.Value);
+                _uncommitted.Remove(partition);
+                lag.Committed(partition.Topic, partition.Partition.Value, offset);
             }
         }
         catch (KafkaException ex)
         {
             // The rows are committed; failing to record the offsets only means redelivery, which the
-            // upserts absorb as duplicates.
+            // upserts absorb as duplicates. They are committed again with the next commit (or soon,
+            // when the stream is quiet) while this instance owns the partitions.
             LogOffsetCommitFailed(ex.Error.Code, ex.Error.Reason);
+            foreach (var (partition, offset) in next)
+            {
+                _uncommitted[partition] = offset;
+            }
         }
     }
 
@@ -335,6 +371,11 @@ public sealed partial class SyncWorker(
             CommitOffsets(consumer, batch.Items.Where(i => revoked.Contains(new TopicPartition(i.Message.Topic, i.Message.Partition))));
             batch.Revoke(revoked);
         }
+        else if (_uncommitted.Keys.Any(revoked.Contains))
+        {
+            // Last chance for refused offsets of partitions leaving this instance.
+            Commit(consumer, [], revoked);
+        }
 
         Forget(revoked);
         LogRevoked(revoked);
@@ -357,6 +398,7 @@ public sealed partial class SyncWorker(
         foreach (var partition in partitions)
         {
             _assigned.Remove(partition);
+            _uncommitted.Remove(partition);
             lag.Removed(partition.Topic, partition.Partition.Value);
         }
     }
