@@ -34,7 +34,7 @@ internal static class ChaosTestEnvironment
     {
         Assert.True(result.Passed, result.ToJson());
         Assert.Equal((0L, 0L, 0L), (result.Lost, result.Unexpected, result.PairMismatches));
-        Assert.Equal(result.BadInputs, result.DlqRows);
+        Assert.Equal(result.ExpectedDlqRows, result.DlqRows);
     }
 
     private static ChaosTimeline Timeline()

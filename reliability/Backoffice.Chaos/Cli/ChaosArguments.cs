@@ -31,20 +31,31 @@ public sealed class ChaosArguments
           db-faults      PostgreSQL restarted mid-batch, the consumer's sessions terminated, statement timeouts
           soak           Admin API lookups and paced events for a while: errors, freshness, memory
 
+        Options (every scenario):
+          --seed N            seed of the traffic and of the random fault points (default 1)
+          --logs DIR          keep every child process's output in DIR
+          --quiet-wait-seconds N  wait up to N s for the 1-minute load average to drop below 1.5
+                              before starting (default 120; the summary records the load)
         Options (oracle-checked scenarios):
           --events N          messages to simulate (default 200000)
           --partitions N      partitions per topic (default 24; the mock broker keeps 5 MB per partition)
-          --seed N            seed of the traffic and of the random fault points (default 1)
           --kills N           sigkill: kills (default 5)
           --changes N         rebalance: membership changes (default 8)
+          --events-per-second N   broker-faults, db-faults: paced production rate (default 2000)
+          --cycles N          broker-faults, db-faults: times the sequence of faults is repeated (default 3)
           --session-timeout-ms N  consumers' session timeout (default 3000)
-          --logs DIR          keep every child process's output in DIR
         Options (soak):
           --minutes N         duration (default 10)
           --events-per-second N   produced events per second (default 2000)
           --lookups-per-second N  Admin API lookups per second (default 500)
           --warm-up-minutes N     excluded from the memory growth (default 2)
           --sample-seconds N      sampling period (default 30)
+          --freshness-target-ms N freshness p95 every window must meet (default 250)
+          --fetch-wait-max-ms N   the consumer's fetch.wait.max.ms (default 10: the mock broker holds an
+                                  empty fetch for all of it even when data arrives; 500 shows that)
+          --partitions N          partitions per topic (default 12)
+          --quiet-service-logs true   both services log warnings only (as shipped, the API logs
+                                  every SQL command at Information)
         """;
 
     public static ChaosArguments? Parse(IReadOnlyList<string> args, out string? error)

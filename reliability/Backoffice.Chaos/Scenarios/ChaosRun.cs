@@ -9,7 +9,7 @@ namespace Backoffice.Chaos.Scenarios;
 /// <summary>What every oracle-checked scenario shares.</summary>
 public abstract record ChaosOptions
 {
-    /// <summary>Messages to simulate (a few more: payments already started finish).</summary>
+    /// <summary>Messages to simulate: payments start until this many were generated, and those started finish (a few thousand more).</summary>
     public long Events { get; init; } = 20_000;
 
     /// <summary>Partitions per topic. The mock broker keeps 5 MB per partition, so large runs need many.</summary>
@@ -48,19 +48,21 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly ChaosOptions _options;
     private readonly List<FaultRecord> _faults = [];
     private readonly List<string> _problems = [];
+    private readonly TimeSpan _started;
     private ProducedTraffic? _traffic;
     private GroupProgress? _progress;
     private Task<ProducedTraffic>? _production;
     private TimeSpan _productionStarted;
     private long _enqueued;
 
-    private ChaosRun(string scenario, ChaosEnvironment environment, ChaosOptions options, ChaosTopics topics, ConsumerLauncher launcher)
+    private ChaosRun(string scenario, ChaosEnvironment environment, ChaosOptions options, ChaosTopics topics, ConsumerLauncher launcher, TimeSpan started)
     {
         Scenario = scenario;
         Environment = environment;
         _options = options;
         Topics = topics;
         Fleet = new ConsumerFleet(launcher, environment.Timeline);
+        _started = started;
     }
 
     public string Scenario { get; }
@@ -85,6 +87,7 @@ public sealed class ChaosRun : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
+        var started = environment.Timeline.Elapsed;
         environment.Timeline.Note($"{scenario}: {options}");
         var topics = environment.CreateTopics(scenario, options.Partitions);
         var launcher = new ConsumerLauncher(environment, topics)
@@ -92,7 +95,7 @@ public sealed class ChaosRun : IAsyncDisposable
             SessionTimeout = options.SessionTimeout,
             Settings = consumerSettings ?? new Dictionary<string, string?>(),
         };
-        var run = new ChaosRun(scenario, environment, options, topics, launcher);
+        var run = new ChaosRun(scenario, environment, options, topics, launcher, started);
         if (options.EventsPerSecond == 0)
         {
             run.Produced(await ProducedTraffic.ProduceAsync(environment, topics, options.Seed, options.Events, cancellationToken: cancellationToken));
@@ -198,9 +201,11 @@ public sealed class ChaosRun : IAsyncDisposable
             Scenario = Scenario,
             Seed = _options.Seed,
             Events = Traffic.Messages,
+            BrokerRecords = Progress.Total,
             Payments = Traffic.Payments,
             Partitions = Topics.Partitions,
             BadInputs = Traffic.BadMessages,
+            ExpectedDlqRows = Traffic.Expected.Dlq.Count,
             Tombstones = Traffic.Tombstones,
             ConsumerStarts = Fleet.Started,
             Kills = Fleet.Kills,
@@ -216,7 +221,7 @@ public sealed class ChaosRun : IAsyncDisposable
             ConsumerLog = Fleet.OutputCounts(),
             Problems = _problems,
             ProduceSeconds = Math.Round(Traffic.Elapsed.TotalSeconds, 2),
-            DurationSeconds = Math.Round(Timeline.Elapsed.TotalSeconds, 2),
+            DurationSeconds = Math.Round((Timeline.Elapsed - _started).TotalSeconds, 2),
             Passed = drained && report.Matches && _problems.Count == 0,
             OracleDifferences = report.Matches ? null : report.Describe(),
             Details = details ?? new Dictionary<string, object>(),

@@ -8,13 +8,29 @@ namespace Backoffice.Chaos.Scenarios;
 /// <summary>One injected fault or kill: what, when (seconds into the run), at what share of the stream committed, and details.</summary>
 public sealed record FaultRecord(string Kind, double AtSeconds, double? Progress, string Detail);
 
-/// <summary>The machine a run ran on, so figures can be compared.</summary>
-public sealed record MachineInfo(int Cores, string Os, string Runtime)
+/// <summary>
+/// The machine a run ran on, so figures can be compared: cores, OS, runtime, and the 1-minute load
+/// average when the run started and ended (other work on a small machine skews timings).
+/// </summary>
+public sealed record MachineInfo(int Cores, string Os, string Runtime, double? LoadAverageAtStart = null, double? LoadAverageAtEnd = null)
 {
     public static MachineInfo Current { get; } = new(
         System.Environment.ProcessorCount,
         System.Runtime.InteropServices.RuntimeInformation.OSDescription,
         System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
+
+    /// <summary>The 1-minute load average (/proc/loadavg); null where there is none.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>
@@ -38,12 +54,21 @@ public sealed record ScenarioResult
 
     public required long Events { get; init; }
 
+    /// <summary>
+    /// Records on the broker (the sum of the end offsets): more than <see cref="Events"/> when the
+    /// broker appended a retried batch twice during an outage; the consumer reads those as duplicates.
+    /// </summary>
+    public long BrokerRecords { get; init; }
+
     public required long Payments { get; init; }
 
     public required int Partitions { get; init; }
 
     /// <summary>Malformed messages in the traffic: each must end as one DLQ row.</summary>
     public required long BadInputs { get; init; }
+
+    /// <summary>DLQ rows the oracle expects: one per bad message, and one per copy of a bad message the broker appended twice.</summary>
+    public required int ExpectedDlqRows { get; init; }
 
     public required long Tombstones { get; init; }
 

@@ -128,7 +128,7 @@ public sealed class LookupWindow
 /// </summary>
 public sealed class LookupLoad(Uri apiBase, LookupTargets targets, double perSecond, TimeSpan duration, long seed) : IDisposable
 {
-    public const int MaxInFlight = 64;
+    public const int MaxInFlight = 256;
 
     /// <summary>Only ids produced this long ago are looked up: far beyond the freshness the consumer promises.</summary>
     public static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(5);

@@ -31,6 +31,20 @@ public sealed record SoakOptions
     public TimeSpan FreshnessTarget { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public double MaxRssGrowth { get; init; } = 0.10;
+
+    /// <summary>
+    /// The consumer's <c>fetch.wait.max.ms</c>. librdkafka's mock broker answers a fetch that found
+    /// no data only after this whole wait, even when data arrives meanwhile (a real broker answers at
+    /// once), which would add up to 500 ms (the default) to every freshness figure: a property of the
+    /// mock, not of the consumer. The benchmarks (docs/benchmarks.md) use 10 ms for the same reason.
+    /// </summary>
+    public int FetchWaitMaxMs { get; init; } = 10;
+
+    /// <summary>
+    /// Both services log warnings and errors only. As shipped, the API logs every SQL command at
+    /// Information, twice (EF Core and Npgsql): about 25 console lines per lookup.
+    /// </summary>
+    public bool QuietServiceLogs { get; init; }
 }
 
 /// <summary>One sampling window of the soak.</summary>
@@ -39,6 +53,8 @@ public sealed record SoakSample(
     long EventsStored,
     double? FreshnessP95Ms,
     double? FreshnessP99Ms,
+    double? BatchP95Ms,
+    double? MeanBatchSize,
     long Lookups,
     long LookupErrors,
     IReadOnlyDictionary<int, long> LookupStatuses,
@@ -68,6 +84,8 @@ public sealed record SoakResult
     public required long LookupErrors { get; init; }
 
     public required double FreshnessTargetMs { get; init; }
+
+    public required bool QuietServiceLogs { get; init; }
 
     public required double? WorstFreshnessP95Ms { get; init; }
 
@@ -113,13 +131,20 @@ public static class SoakScenario
         ArgumentNullException.ThrowIfNull(options);
         var apiDll = environment.ApiDll ?? throw new ArgumentException("The soak needs the built Admin API.", nameof(environment));
         var timeline = environment.Timeline;
+        var runStarted = timeline.Elapsed;
         var problems = new List<string>();
         timeline.Note($"soak: {options}");
         var topics = environment.CreateTopics(Name, options.Partitions);
-        await using var fleet = new ConsumerFleet(new ConsumerLauncher(environment, topics), timeline);
-        var consumer = fleet.Start();
-        await using var api = ServiceProcess.Start("api", apiDll, new Dictionary<string, string?>
+        var quietLogs = options.QuietServiceLogs ? new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" } : [];
+        var launcher = new ConsumerLauncher(environment, topics)
         {
+            Settings = new Dictionary<string, string?>(quietLogs) { ["Consumer:Kafka:fetch.wait.max.ms"] = options.FetchWaitMaxMs.ToString(CultureInfo.InvariantCulture) },
+        };
+        await using var fleet = new ConsumerFleet(launcher, timeline);
+        var consumer = fleet.Start();
+        await using var api = ServiceProcess.Start("api", apiDll, new Dictionary<string, string?>(quietLogs)
+        {
+            // AUTH_MODE=disabled is refused outside Development; lookups are audited as anonymous.
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["AUTH_MODE"] = "disabled",
@@ -143,7 +168,7 @@ public static class SoakScenario
         var samples = new List<SoakSample>();
         var started = Stopwatch.StartNew();
         var previous = await ScrapeAsync(consumer, cancellationToken) ?? throw new ChaosRunException("The consumer does not serve /metrics.");
-        long lookupsTotal = 0, lookupErrors = 0;
+        var windows = new List<LookupWindow>();
         while (!lookups.IsCompleted)
         {
             await Task.WhenAny(lookups, Task.Delay(options.SampleEvery, cancellationToken));
@@ -165,6 +190,7 @@ public static class SoakScenario
             }
 
             var window = load.TakeWindow();
+            windows.Add(window);
             var current = await ScrapeAsync(consumer, cancellationToken);
             if (current is null)
             {
@@ -174,15 +200,18 @@ public static class SoakScenario
 
             var sample = Sample(started.Elapsed, previous, current, window, consumer, api);
             samples.Add(sample);
-            lookupsTotal += window.Requests;
-            lookupErrors += window.Errors;
             timeline.Note(
-                $"{sample.EventsStored} events stored, freshness p95 {Ms(sample.FreshnessP95Ms)} p99 {Ms(sample.FreshnessP99Ms)}; "
+                $"{sample.EventsStored} events stored, freshness p95 {Ms(sample.FreshnessP95Ms)} p99 {Ms(sample.FreshnessP99Ms)}, batch p95 {Ms(sample.BatchP95Ms)} mean size {sample.MeanBatchSize}; "
                 + $"{sample.Lookups} lookups, {sample.LookupErrors} errors, p95 {Ms(sample.LookupP95Ms)}; "
                 + $"RSS consumer {sample.ConsumerRssKb / 1024} MiB, api {sample.ApiRssKb / 1024} MiB; kafka lag {sample.ConsumerKafkaLag}");
             previous = current;
         }
 
+        await lookups;
+        windows.Add(load.TakeWindow());
+        // Totals from the windows once every lookup has been answered (a window's last answers may come after its sample).
+        var lookupsTotal = windows.Sum(w => w.Requests);
+        var lookupErrors = windows.Sum(w => w.Errors);
         var traffic = await production;
         timeline.Note($"produced {traffic.Messages} messages");
         using var progress = new GroupProgress(environment.Kafka.BootstrapServers, topics, traffic.EndOffsets);
@@ -245,6 +274,7 @@ public static class SoakScenario
             Lookups = lookupsTotal,
             LookupErrors = lookupErrors,
             FreshnessTargetMs = freshnessTargetMs,
+            QuietServiceLogs = options.QuietServiceLogs,
             WorstFreshnessP95Ms = worstFreshness,
             WorstLookupP95Ms = samples.Max(s => s.LookupP95Ms),
             ConsumerRssGrowth = consumerGrowth is { } c ? Math.Round(c, 4) : null,
@@ -254,7 +284,7 @@ public static class SoakScenario
             DlqRows = report.Dlq.Actual,
             Samples = samples,
             Problems = problems,
-            DurationSeconds = Math.Round(timeline.Elapsed.TotalSeconds, 1),
+            DurationSeconds = Math.Round((timeline.Elapsed - runStarted).TotalSeconds, 1),
             Passed = problems.Count == 0 && samples.Count > 0,
         };
     }
@@ -269,6 +299,8 @@ public static class SoakScenario
             (long)(after.Sum("consumer_messages_total") - before.Sum("consumer_messages_total")),
             Round(PrometheusSamples.Quantile(0.95, bucketsBefore, bucketsAfter) * 1000),
             Round(PrometheusSamples.Quantile(0.99, bucketsBefore, bucketsAfter) * 1000),
+            Round(PrometheusSamples.Quantile(0.95, before.Buckets("consumer_batch_duration_seconds"), after.Buckets("consumer_batch_duration_seconds")) * 1000),
+            Round(Mean(before, after, "consumer_batch_size")),
             window.Requests,
             window.Errors,
             window.Statuses,
@@ -277,6 +309,12 @@ public static class SoakScenario
             consumer.ResidentKilobytes(),
             api.ResidentKilobytes(),
             after.Sum("consumer_kafka_lag"));
+    }
+
+    private static double? Mean(PrometheusSamples before, PrometheusSamples after, string histogram)
+    {
+        var count = after.Sum(histogram + "_count") - before.Sum(histogram + "_count");
+        return count > 0 ? (after.Sum(histogram + "_sum") - before.Sum(histogram + "_sum")) / count : null;
     }
 
     /// <summary>(last − first) / first of the samples after the warm-up.</summary>

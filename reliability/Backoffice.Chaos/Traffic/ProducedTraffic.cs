@@ -18,8 +18,10 @@ public sealed record ProducedTraffic(
     long Messages,
     long Payments,
     IReadOnlyDictionary<TopicPartition, long> EndOffsets,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    int BrokerCopies)
 {
+    /// <summary>Malformed messages produced (copies the broker appended twice not included).</summary>
     public long BadMessages => Expected.Counts.Dlq;
 
     public long Tombstones => Expected.Counts.Skipped;
@@ -79,8 +81,18 @@ public sealed record ProducedTraffic(
         }
 
         var endOffsets = ReadEndOffsets(environment.Kafka.BootstrapServers, topics, keepsEverything);
-        environment.Timeline.Note($"produced {count} messages of {payments} payments ({oracle.Build().Counts.Dlq} malformed) to {topics.Partitions} partitions per topic");
-        return new ProducedTraffic(oracle.Build(deliveries.PositionOf), count, payments, endOffsets, environment.Timeline.Elapsed - started);
+        var expected = oracle.Build(deliveries.PositionOf);
+        var copies = 0;
+        if (keepsEverything && endOffsets.Values.Sum() != count)
+        {
+            var copied = BrokerLog.FindCopies(environment.Kafka.BootstrapServers, endOffsets);
+            expected = BrokerLog.WithCopies(expected, copied);
+            copies = endOffsets.Values.Sum() > count ? (int)(endOffsets.Values.Sum() - count) : 0;
+            environment.Timeline.Note($"the broker holds {endOffsets.Values.Sum()} records for {count} messages: {copied.Count} positions hold a record appended more than once");
+        }
+
+        environment.Timeline.Note($"produced {count} messages of {payments} payments ({expected.Counts.Dlq} malformed) to {topics.Partitions} partitions per topic");
+        return new ProducedTraffic(expected, count, payments, endOffsets, environment.Timeline.Elapsed - started, copies);
     }
 
     /// <summary>
