@@ -49,7 +49,10 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
+                .AddView(PrometheusFriendlyName)
+                // No response cache: a scrape (or an operator's curl right after an incident) sees the
+                // values of that moment; Prometheus scrapes every few seconds, far from the cost of a collect.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(aspNetCore =>
@@ -86,6 +89,21 @@ public static class Extensions
         });
         app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
         return app;
+    }
+
+    /// <summary>
+    /// OpenTelemetry names gauges and up-down counters <c>*.count</c> (<c>dotnet.assembly.count</c>,
+    /// <c>db.client.connection.count</c>); in Prometheus a <c>_count</c> suffix means a histogram's or summary's
+    /// sample count, and <c>promtool check metrics</c> rejects it. Such instruments are exposed as <c>*_number</c>.
+    /// </summary>
+    private static MetricStreamConfiguration? PrometheusFriendlyName(System.Diagnostics.Metrics.Instrument instrument)
+    {
+        const string countSuffix = ".count";
+        var isHistogram = instrument.GetType().IsGenericType
+            && instrument.GetType().GetGenericTypeDefinition() == typeof(System.Diagnostics.Metrics.Histogram<>);
+        return !isHistogram && instrument.Name.EndsWith(countSuffix, StringComparison.Ordinal)
+            ? new MetricStreamConfiguration { Name = instrument.Name[..^countSuffix.Length] + ".number" }
+            : null;
     }
 
     private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>

@@ -26,7 +26,7 @@ public static class BackofficeServices
             .WithKafka(infrastructure)
             .WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health")
-            .WithUrlForEndpoint("http", url => url.DisplayText = "metrics (/metrics)");
+            .WithPageLinks(("/metrics", "Prometheus metrics"), ("/health", "Readiness"));
 
         if (infrastructure.Mode == InfrastructureMode.Containers)
         {
@@ -34,7 +34,20 @@ public static class BackofficeServices
             consumer.WithEnvironment("Consumer__Kafka__allow.auto.create.topics", "true");
         }
 
-        if (builder.ExecutionContext.IsPublishMode)
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            // Running against external servers (README): the profile and Event Hubs secret come from the AppHost's configuration.
+            if (builder.Configuration["Consumer:Profile"] is { Length: > 0 } runProfile)
+            {
+                consumer.WithEnvironment("Consumer__Profile", runProfile);
+            }
+
+            if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("eventhubs")))
+            {
+                consumer.WithReference(builder.AddConnectionString("eventhubs"));
+            }
+        }
+        else
         {
             // Azure: Event Hubs' Kafka endpoint. cloud-test authenticates with the namespace connection string,
             // cloud-secure with the app's managed identity (data contract §1).
@@ -56,9 +69,7 @@ public static class BackofficeServices
             .WaitForCompletion(migrations)
             .WithExternalHttpEndpoints()
             .WithHttpHealthCheck("/health")
-            .WithUrlForEndpoint("http", url => url.DisplayText = "Admin API")
-            .WithUrl("/scalar", "API reference (Scalar)")
-            .WithUrl("/openapi/v1.json", "OpenAPI document");
+            .WithPageLinks(("/scalar", "API reference (Scalar)"), ("/openapi/v1.json", "OpenAPI document"));
 
         if (builder.ExecutionContext.IsPublishMode)
         {
@@ -102,4 +113,26 @@ public static class BackofficeServices
 
         return simulator;
     }
+
+    /// <summary>Links on the dashboard's resource page to pages of the service's http endpoint.</summary>
+    private static IResourceBuilder<ProjectResource> WithPageLinks(
+        this IResourceBuilder<ProjectResource> service, params (string Path, string DisplayText)[] pages) =>
+        service.WithUrls(context =>
+        {
+            var http = context.Urls.FirstOrDefault(url => url.Endpoint?.EndpointName == "http");
+            if (http is null)
+            {
+                return;
+            }
+
+            foreach (var (path, displayText) in pages)
+            {
+                context.Urls.Add(new ResourceUrlAnnotation
+                {
+                    Url = http.Url.TrimEnd('/') + path,
+                    DisplayText = displayText,
+                    Endpoint = http.Endpoint,
+                });
+            }
+        });
 }

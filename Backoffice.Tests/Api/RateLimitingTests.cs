@@ -10,8 +10,8 @@ namespace Backoffice.Tests.Api;
 /// <summary>
 /// The per-caller token bucket on <c>/admin</c> (here 1 request/s, bursts of 3): a caller beyond
 /// its budget gets a 429 problem with <c>Retry-After</c>, counted, logged and not audited, while
-/// other callers are served; the bucket refills; callers without a valid token, and every caller
-/// when authentication is disabled, are told apart by client address.
+/// other callers are served; the bucket refills; callers without a valid token are told apart by
+/// client address. Tests that start an API of their own live in <see cref="RateLimitingModesTests"/>.
 /// </summary>
 [Collection(ApiTestGroup.Name)]
 public sealed class RateLimitingTests(RateLimitedApiFixture api) : IClassFixture<RateLimitedApiFixture>
@@ -96,52 +96,7 @@ public sealed class RateLimitingTests(RateLimitedApiFixture api) : IClassFixture
         Dispose(responses);
     }
 
-    [Fact]
-    public async Task With_authentication_disabled_callers_are_told_apart_by_client_address()
-    {
-        await using var app = new ApiApplication(new Dictionary<string, string?>
-        {
-            [$"ConnectionStrings:{BoDbContext.ConnectionStringName}"] = api.ConnectionString,
-            ["AUTH_MODE"] = "disabled",
-            ["RateLimiting:PermitsPerSecond"] = "1",
-            ["RateLimiting:Burst"] = Burst.ToString(CultureInfo.InvariantCulture),
-        });
-        app.StartServer();
-        var baseAddress = app.CreateClient().BaseAddress!;
-        using var first = ClientFrom(IPAddress.Parse("127.0.0.2"), baseAddress);
-        using var second = ClientFrom(IPAddress.Parse("127.0.0.3"), baseAddress);
-
-        var exhausted = await SendInARowAsync(first, Burst + 3);
-        using var served = await second.GetTracedAsync("/admin/tx/tx-nobody");
-
-        Assert.Contains(exhausted, response => response.Status == HttpStatusCode.TooManyRequests);
-        Assert.Equal(HttpStatusCode.NotFound, served.Status);
-        Assert.Contains(app.Logs.Records, record => record.EventId.Id == 4020
-            && (string?)record.Properties["Caller"] == "client_ip:127.0.0.2");
-        Dispose(exhausted);
-    }
-
-    [Fact]
-    public async Task RateLimiting_Enabled_false_switches_the_limit_off()
-    {
-        await using var app = new ApiApplication(new Dictionary<string, string?>
-        {
-            [$"ConnectionStrings:{BoDbContext.ConnectionStringName}"] = api.ConnectionString,
-            ["AUTH_MODE"] = "disabled",
-            ["RateLimiting:Enabled"] = "false",
-            ["RateLimiting:PermitsPerSecond"] = "1",
-            ["RateLimiting:Burst"] = "1",
-        });
-        app.StartServer();
-        using var client = app.CreateClient();
-
-        var responses = await SendInARowAsync(client, 10);
-
-        Assert.All(responses, response => Assert.Equal(HttpStatusCode.NotFound, response.Status));
-        Dispose(responses);
-    }
-
-    private static async Task<List<TracedResponse>> SendInARowAsync(HttpClient client, int count)
+    internal static async Task<List<TracedResponse>> SendInARowAsync(HttpClient client, int count)
     {
         var responses = new List<TracedResponse>(count);
         for (var i = 0; i < count; i++)
@@ -153,7 +108,7 @@ public sealed class RateLimitingTests(RateLimitedApiFixture api) : IClassFixture
     }
 
     /// <summary>A client whose connections come from <paramref name="localAddress"/> (any 127/8 address is loopback).</summary>
-    private static HttpClient ClientFrom(IPAddress localAddress, Uri baseAddress) => new(new SocketsHttpHandler
+    internal static HttpClient ClientFrom(IPAddress localAddress, Uri baseAddress) => new(new SocketsHttpHandler
     {
         ConnectCallback = async (context, cancellationToken) =>
         {
@@ -175,7 +130,7 @@ public sealed class RateLimitingTests(RateLimitedApiFixture api) : IClassFixture
         BaseAddress = baseAddress,
     };
 
-    private static void Dispose(IEnumerable<TracedResponse> responses)
+    internal static void Dispose(IEnumerable<TracedResponse> responses)
     {
         foreach (var response in responses)
         {

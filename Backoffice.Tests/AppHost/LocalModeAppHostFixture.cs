@@ -7,9 +7,10 @@ namespace Backoffice.Tests.AppHost;
 
 /// <summary>
 /// The whole AppHost in its no-container mode (local PostgreSQL from the machine's binaries, local
-/// Kafka-protocol broker), started once per test class through Aspire.Hosting.Testing.
+/// Kafka-protocol broker), started once for the AppHost test collection through Aspire.Hosting.Testing,
+/// with the simulator sending a bounded burst of demo traffic (<see cref="DemoPayments"/> payments).
 /// </summary>
-public class LocalModeAppHostFixture : IAsyncLifetime
+public sealed class LocalModeAppHostFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"bo-apphost-pg-{Guid.NewGuid():N}");
@@ -17,8 +18,8 @@ public class LocalModeAppHostFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
-    /// <summary>Extra AppHost arguments a derived scenario needs (e.g. the simulator's settings).</summary>
-    protected virtual IEnumerable<string> ExtraArguments => [];
+    public const int DemoPayments = 150;
+    public const int DemoEventsPerSecond = 300;
 
     public async ValueTask InitializeAsync()
     {
@@ -31,7 +32,8 @@ public class LocalModeAppHostFixture : IAsyncLifetime
             $"--Infrastructure:Local:KafkaPort={FreePort.Next()}",
             $"--Infrastructure:Local:KafkaControlPort={FreePort.Next()}",
             $"--Parameters:postgres-password={Guid.NewGuid():N}",
-            .. ExtraArguments,
+            $"--Simulator:Payments={DemoPayments}",
+            $"--Simulator:EventsPerSecond={DemoEventsPerSecond}",
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Backoffice_AppHost>(
             arguments,
@@ -72,7 +74,11 @@ public class LocalModeAppHostFixture : IAsyncLifetime
         catch (DirectoryNotFoundException)
         {
         }
-
-        GC.SuppressFinalize(this);
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppHostTestGroup : ICollectionFixture<LocalModeAppHostFixture>
+{
+    public const string Name = "AppHost (local mode)";
 }

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Backoffice.Bench.Infrastructure;
+
+/// <summary>Machine-wide CPU use between two readings of <c>/proc/stat</c>, in cores busy (0 to nproc).</summary>
+public sealed class CpuMeter
+{
+    private readonly (long Busy, long Total) _start = Read();
+    private readonly long _startTicks = Environment.TickCount64;
+
+    /// <summary>Average number of busy cores since this meter was created.</summary>
+    public double BusyCores()
+    {
+        var (busy, total) = Read();
+        var totalDelta = total - _start.Total;
+        return totalDelta <= 0 ? 0 : Environment.ProcessorCount * (double)(busy - _start.Busy) / totalDelta;
+    }
+
+    public TimeSpan Elapsed => TimeSpan.FromMilliseconds(Environment.TickCount64 - _startTicks);
+
+    /// <summary>CPU seconds a process has used so far (user + system), from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public static double ProcessCpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / 100.0;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    private static (long Busy, long Total) Read()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var idle = cpu[3] + cpu[4];
+        var total = cpu.Take(8).Sum();
+        return (total - idle, total);
+    }
+}

@@ -1,0 +1,289 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Backoffice.Bench.Infrastructure;
+using Backoffice.LocalInfra.Postgres;
+using Npgsql;
+
+namespace Backoffice.Bench.Lookup;
+
+public sealed record LookupSettings(
+    int LedgerEntries = 1_000_000,
+    double OpenLoopRate = 1_000,
+    int OpenLoopSeconds = 30,
+    int Concurrency = 16,
+    int Threads = 2,
+    int SaturationSeconds = 20);
+
+/// <summary>
+/// Benchmark 3: <c>GET /admin/tx/{tx_id}</c> over a million ledger entries, with OIDC (real RS256
+/// tokens from a local issuer) and audit on: (a) open loop at a fixed rate → latency quantiles from
+/// the intended send time; (b) closed loop at saturation (wrk) → requests/s, next to pgbench running
+/// the SQL the endpoint runs (read back from pg_stat_statements) at the same concurrency.
+/// </summary>
+public sealed partial class LookupBenchmark(BenchContext context, LookupSettings settings)
+{
+    private const string Audience = "api://backoffice-bench";
+
+    public async Task<BenchResult> RunAsync()
+    {
+        var cancellationToken = context.CancellationToken;
+        var result = new BenchResult("lookup");
+        await using var postgres = await BenchPostgres.StartAsync(context);
+        var database = await postgres.CreateMigratedDatabaseAsync("bench_lookup", cancellationToken);
+        result["postgres"] = await BenchPostgres.DescribeAsync(database, cancellationToken);
+        result["dataset"] = await LookupDataset.LoadAsync(context, database, settings.LedgerEntries);
+
+        await using var issuer = await OidcIssuer.StartAsync(Http.FreePort(), cancellationToken);
+        var token = issuer.CreateToken(Audience, "bench-admin", ["ADMIN_READ"], TimeSpan.FromHours(2));
+        var api = await ServiceLauncher.StartApiAsync(context, "lookup-api", database, issuer.Authority, Audience);
+        await using var apiProcess = api.Process;
+
+        // Warm-up (JIT, JWKS fetch, pools); every answer must be a 200 or the setup is wrong.
+        await ResetStatementsAsync(database);
+        var warmup = await new OpenLoopClient(api.BaseAddress, token, settings.LedgerEntries)
+            .RunAsync(500, TimeSpan.FromSeconds(6), cancellationToken);
+        if (warmup["ok"]!.GetValue<int>() != warmup["requests"]!.GetValue<int>())
+        {
+            throw new InvalidOperationException($"Warm-up requests failed: {warmup["status_counts"]!.ToJsonString()}\n{ChildProcess.Tail(await api.Process.ReadLogAsync(), 3000)}");
+        }
+
+        var rssByPhase = new JsonObject { ["after_warmup"] = BenchResult.Round(api.Process.CurrentRssMib(), 1) };
+        var (lookupSql, auditSql) = await ReadEndpointSqlAsync(database);
+        result["endpoint_sql"] = new JsonObject { ["lookup"] = lookupSql, ["audit_insert_as_sent"] = ChildProcess.Tail(auditSql, 600) };
+        result["explain_lookup"] = await ExplainAsync(database, lookupSql);
+        context.Log("warm-up done; endpoint SQL read from pg_stat_activity");
+
+        // (a) Open loop.
+        await ResetStatementsAsync(database);
+        var auditBefore = await AuditRowsAsync(database);
+        var apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
+        var cpu = new CpuMeter();
+        var harnessCpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metricsBefore = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
+        var openLoop = await new OpenLoopClient(api.BaseAddress, token, settings.LedgerEntries)
+            .RunAsync(settings.OpenLoopRate, TimeSpan.FromSeconds(settings.OpenLoopSeconds), cancellationToken);
+        openLoop["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
+        openLoop["load_generator_cpu_cores"] = BenchResult.Round(
+            (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - harnessCpuBefore).TotalSeconds / cpu.Elapsed.TotalSeconds, 2);
+        openLoop["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
+        openLoop["audit_rows_written"] = await AuditRowsAsync(database) - auditBefore;
+        openLoop["database_statements"] = await StatementStatsAsync(database);
+        var metricsAfterOpenLoop = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
+        rssByPhase["after_open_loop"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        rssByPhase["peak_so_far"] = BenchResult.Round(api.Process.PeakRssMib, 1);
+        openLoop["api_metrics"] = ServerSideTimes(metricsBefore, metricsAfterOpenLoop);
+        result["open_loop"] = openLoop;
+        context.Log($"open loop {settings.OpenLoopRate:N0} rps: p50 {openLoop["latency_ms"]!["p50"]} ms, p95 {openLoop["latency_ms"]!["p95"]} ms, p99 {openLoop["latency_ms"]!["p99"]} ms");
+
+        // (b) Closed loop at saturation, API then pgbench, each alone on the machine.
+        await ResetStatementsAsync(database);
+        cpu = new CpuMeter();
+        apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
+        var wrk = await ClosedLoopTools.WrkAsync(context, api.BaseAddress, token, settings.LedgerEntries, settings.Concurrency, settings.Threads,
+            TimeSpan.FromSeconds(settings.SaturationSeconds));
+        wrk["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
+        wrk["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
+        wrk["database_statements"] = await StatementStatsAsync(database);
+        wrk["api_metrics"] = ServerSideTimes(metricsAfterOpenLoop, await Http.ScrapeAsync(http, api.Metrics, cancellationToken));
+        context.Log($"wrk: {wrk["requests_per_second"]} requests/s ({wrk["errors"]} errors)");
+        rssByPhase["after_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        var apiCpuTotal = CpuMeter.ProcessCpuSeconds(api.Process.Id);
+        await api.Process.StopAsync(TimeSpan.FromSeconds(15));
+        result["api"] = new JsonObject { ["process"] = api.Describe(apiCpuTotal), ["rss_mib_by_phase"] = rssByPhase };
+
+        await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", cancellationToken);
+        cpu = new CpuMeter();
+        var pgbench = await ClosedLoopTools.PgBenchAsync(context, PgBenchScript(lookupSql, auditSql), LocalPostgresServer.Host,
+            postgres.Server.Port, "bench_lookup", settings.Concurrency, settings.Threads, TimeSpan.FromSeconds(settings.SaturationSeconds));
+        pgbench["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
+        context.Log($"pgbench: {pgbench["transactions_per_second"]} transactions/s");
+
+        var apiRate = wrk["requests_per_second"]!.GetValue<double>();
+        var pgRate = pgbench["transactions_per_second"]!.GetValue<double>();
+        var ratio = apiRate / pgRate;
+        result["saturation"] = new JsonObject
+        {
+            ["concurrency"] = settings.Concurrency,
+            ["api_wrk"] = wrk,
+            ["baseline_pgbench"] = pgbench,
+            ["ratio_api_to_pgbench"] = BenchResult.Round(ratio, 3),
+        };
+
+        var failed = openLoop["requests"]!.GetValue<int>() - openLoop["ok"]!.GetValue<int>();
+        result.Target("lookup p95 at 1,000 requests/s (open loop)", openLoop["latency_ms"]!["p95"]!.GetValue<double>(), 10, atMost: true, "ms");
+        result.Target("lookup saturation vs pgbench (ratio)", ratio, 0.5, atMost: false, "x");
+        result.Target("open-loop requests not answered 200", failed, 0, atMost: true, "");
+        result.Target("API peak RSS (lookup)", api.Process.PeakRssMib, 250, atMost: true, "MiB");
+        return result;
+    }
+
+    /// <summary>
+    /// The SQL the endpoint sent, exactly (pg_stat_statements would replace its constants): the last
+    /// statement of each of the API's pooled sessions, from <c>pg_stat_activity</c>. One of them is
+    /// the lookup; the audit INSERT is rebuilt as one row (the API batches rows into one statement).
+    /// </summary>
+    private async Task<(string Lookup, string Audit)> ReadEndpointSqlAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(context.CancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT query FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND (query ILIKE 'SELECT%ledger_entries%' OR query ILIKE 'INSERT INTO%admin_audit_logs%')
+            """, connection);
+        string? lookup = null;
+        string? audit = null;
+        await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
+        while (await reader.ReadAsync(context.CancellationToken))
+        {
+            var query = reader.GetString(0);
+            if (query.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+            {
+                lookup ??= query;
+            }
+            else
+            {
+                audit ??= query;
+            }
+        }
+
+        return (lookup ?? throw new InvalidOperationException("No API session's last statement is the lookup (pg_stat_activity)."),
+            audit ?? throw new InvalidOperationException("No API session's last statement is the audit INSERT (pg_stat_activity)."));
+    }
+
+    /// <summary>One pgbench transaction = one lookup by a random existing tx_id + one audit row, as the endpoint does.</summary>
+    private string PgBenchScript(string lookupSql, string auditSql)
+    {
+        var txId = $"('{LookupDataset.TxIdPrefix}' || :n)";
+        var lookupParameters = ParameterPattern().Matches(lookupSql).Select(m => m.Value).Distinct(StringComparer.Ordinal).ToList();
+        if (lookupParameters is not ["$1"])
+        {
+            throw new InvalidOperationException($"Expected the lookup to take one parameter ($1, the tx_id), found {string.Join(", ", lookupParameters)}:\n{lookupSql}");
+        }
+
+        var lookup = ParameterPattern().Replace(lookupSql, txId);
+        var valuesAt = auditSql.IndexOf(" VALUES ", StringComparison.OrdinalIgnoreCase);
+        var columns = auditSql[(auditSql.IndexOf('(', StringComparison.Ordinal) + 1)..auditSql.LastIndexOf(')', valuesAt)]
+            .Split(',').Select(c => c.Trim().Trim('"')).ToList();
+        var values = columns.Select(column => column switch
+        {
+            "occurred_at" => "now()",
+            "actor_id" => "'bench-admin'",
+            "actor_name" => "'bench-admin@bench.local'",
+            "actor_roles" => "ARRAY['ADMIN_READ']::text[]",
+            "auth_mode" => "'oidc'",
+            "action" => "'GET_TX'",
+            "route" => "'/admin/tx/{tx_id}'",
+            "resource_type" => "'TX'",
+            "resource_id" => txId,
+            "query" => "NULL",
+            "result" => "'FOUND'",
+            "status_code" => "200",
+            "duration_ms" => "1.5",
+            "result_count" => "1",
+            "trace_id" => "'4bf92f3577b34da6a3ce929d0e0e4736'",
+            "client_ip" => "'127.0.0.1'::inet",
+            "user_agent" => "'pgbench'",
+            _ => throw new InvalidOperationException($"The audit INSERT has a column the harness does not know: {column}"),
+        });
+        var insert = $"{auditSql[..valuesAt]} VALUES ({string.Join(", ", values)})";
+        var script = new StringBuilder();
+        script.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"\\set n random(1, {settings.LedgerEntries})");
+        script.AppendLine(lookup.Trim() + ";");
+        script.AppendLine(insert + ";");
+        return script.ToString();
+    }
+
+    private async Task<JsonArray> ExplainAsync(string connectionString, string lookupSql)
+    {
+        var plan = new JsonArray();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(context.CancellationToken);
+        await using var command = new NpgsqlCommand(
+            "EXPLAIN (ANALYZE, BUFFERS) " + ParameterPattern().Replace(lookupSql, $"'{LookupDataset.TxId(424_243)}'"), connection);
+        await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
+        while (await reader.ReadAsync(context.CancellationToken))
+        {
+            plan.Add(reader.GetString(0));
+        }
+
+        return plan;
+    }
+
+    private async Task ResetStatementsAsync(string connectionString) =>
+        await BenchPostgres.ExecuteAsync(connectionString, "SELECT pg_stat_statements_reset()", context.CancellationToken);
+
+    private async Task<long> AuditRowsAsync(string connectionString) =>
+        await BenchPostgres.ScalarAsync<long>(connectionString, "SELECT count(*) FROM bo.admin_audit_logs", context.CancellationToken);
+
+    /// <summary>What the database spent on the endpoint's statements in the window (pg_stat_statements).</summary>
+    private async Task<JsonObject> StatementStatsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(context.CancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT CASE WHEN query ILIKE 'INSERT INTO%admin_audit_logs%' THEN 'audit_insert'
+                        WHEN query ILIKE 'SELECT%ledger_entries%' THEN 'lookup' ELSE 'other' END AS kind,
+                   sum(calls)::bigint, sum(rows)::bigint, sum(total_exec_time), max(max_exec_time),
+                   sum(shared_blks_hit)::bigint, sum(shared_blks_read)::bigint
+            FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            GROUP BY 1 ORDER BY 1
+            """, connection);
+        var stats = new JsonObject();
+        await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
+        while (await reader.ReadAsync(context.CancellationToken))
+        {
+            var calls = reader.GetInt64(1);
+            stats[reader.GetString(0)] = new JsonObject
+            {
+                ["calls"] = calls,
+                ["rows"] = reader.GetInt64(2),
+                ["mean_exec_ms"] = BenchResult.Round(calls == 0 ? 0 : reader.GetDouble(3) / calls, 4),
+                ["max_exec_ms"] = BenchResult.Round(reader.GetDouble(4), 3),
+                ["rows_per_call"] = BenchResult.Round(calls == 0 ? 0 : (double)reader.GetInt64(2) / calls, 2),
+                ["shared_blocks_hit"] = reader.GetInt64(5),
+                ["shared_blocks_read"] = reader.GetInt64(6),
+            };
+        }
+
+        return stats;
+    }
+
+    /// <summary>
+    /// The API's own view of the window (its Prometheus histograms, after minus before): time inside
+    /// the request pipeline and per named query, to tell queueing outside the API from work inside it.
+    /// </summary>
+    private static JsonObject ServerSideTimes(IReadOnlyList<PrometheusSample> before, IReadOnlyList<PrometheusSample> after)
+    {
+        JsonObject Of(string metric, Func<IReadOnlyDictionary<string, string>, bool> filter)
+        {
+            bool Matches(PrometheusSample s) => filter(s.Labels);
+            var window = PrometheusText.Histogram(after.Where(Matches), metric).Minus(PrometheusText.Histogram(before.Where(Matches), metric));
+            var sum = PrometheusText.Sum(after, metric + "_sum", filter) - PrometheusText.Sum(before, metric + "_sum", filter);
+            return new JsonObject
+            {
+                ["count"] = window.Count,
+                ["mean_ms"] = BenchResult.Round(window.Count == 0 ? double.NaN : sum / window.Count * 1000, 3),
+                ["p50_ms"] = BenchResult.Round(window.Quantile(0.5) * 1000, 3),
+                ["p95_ms"] = BenchResult.Round(window.Quantile(0.95) * 1000, 3),
+                ["p99_ms"] = BenchResult.Round(window.Quantile(0.99) * 1000, 3),
+            };
+        }
+
+        return new JsonObject
+        {
+            ["api_request_latency_seconds"] = Of("api_request_latency_seconds", l => l.GetValueOrDefault("route")?.Contains("tx", StringComparison.Ordinal) == true),
+            ["db_query_latency_seconds{query=get_tx}"] = Of("db_query_latency_seconds", l => l.GetValueOrDefault("query") == "get_tx"),
+            ["db_query_latency_seconds{query=insert_audit}"] = Of("db_query_latency_seconds", l => l.GetValueOrDefault("query") == "insert_audit"),
+            ["note"] = "histogram_quantile over the API's buckets; mean from _sum/_count",
+        };
+    }
+
+    [GeneratedRegex(@"\$\d+")]
+    private static partial Regex ParameterPattern();
+}
