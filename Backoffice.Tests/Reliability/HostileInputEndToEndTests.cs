@@ -13,6 +13,12 @@ namespace Backoffice.Tests.Reliability;
 /// malformed message becomes exactly one DLQ row with its code at its own topic/partition/offset,
 /// the adversarial but valid ones are stored, and the consumer goes on consuming what comes after.
 /// </summary>
+/// <remarks>
+/// In the non-parallel chaos group: OpenTelemetry aggregates instruments by meter name across the
+/// process, so disposing this in-process consumer would end the series a parallel test's consumer
+/// still exports (<c>TelemetryTests</c>).
+/// </remarks>
+[Collection(ChaosTestGroup.Name)]
 public sealed class HostileInputEndToEndTests(PostgresDatabaseFixture database, KafkaBrokerFixture kafka) : IClassFixture<PostgresDatabaseFixture>
 {
     /// <summary>

@@ -11,6 +11,12 @@ namespace Backoffice.Tests.Reliability;
 /// again, so once the stream went quiet the group's committed offsets stayed behind the database
 /// forever (stale <c>consumer_kafka_lag</c>, and everything since replayed after the next restart).
 /// </summary>
+/// <remarks>
+/// In the non-parallel chaos group: OpenTelemetry aggregates instruments by meter name across the
+/// process, so disposing this in-process consumer would end the series a parallel test's consumer
+/// still exports (<c>TelemetryTests</c>).
+/// </remarks>
+[Collection(ChaosTestGroup.Name)]
 public sealed class OffsetCommitRecoveryTests(PostgresDatabaseFixture database, KafkaBrokerFixture kafka) : IClassFixture<PostgresDatabaseFixture>
 {
     [Fact]
