@@ -149,13 +149,14 @@ public sealed class ChaosRun : IAsyncDisposable
 
     /// <summary>
     /// Records a fault (kill, outage, injected errors) with the share of the stream committed when it
-    /// happened (paced traffic: the share produced so far).
+    /// happened (paced traffic: the share produced so far), and returns that share.
     /// </summary>
-    public async Task RecordFaultAsync(string kind, string detail)
+    public async Task<double?> RecordFaultAsync(string kind, string detail)
     {
         var fraction = _progress is { } progress ? await progress.FractionAsync() : Interlocked.Read(ref _enqueued) / (double)_options.Events;
         _faults.Add(new FaultRecord(kind, Math.Round(Timeline.Elapsed.TotalSeconds, 2), fraction is { } f ? Math.Round(f, 4) : null, detail));
         Timeline.Note($"fault {kind} at {(fraction is { } p ? p.ToString("P1", CultureInfo.InvariantCulture) : "unknown progress")}: {detail}");
+        return fraction;
     }
 
     public void Problem(string problem)

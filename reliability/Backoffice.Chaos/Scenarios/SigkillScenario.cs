@@ -28,10 +28,11 @@ public static class SigkillScenario
         foreach (var point in killPoints)
         {
             await run.WaitForProgressAsync(point, cancellationToken);
-            // A little further on, at a random moment: the progress poll must not line the kills up with commits.
-            await Task.Delay(random.Next(0, 250), cancellationToken);
-            await run.RecordFaultAsync("sigkill", $"{consumer.Name} (pid {consumer.Id.ToString(CultureInfo.InvariantCulture)})");
-            killedAt.Add(await run.Progress.FractionAsync() ?? point);
+            // A little further on, at a random moment within about one batch's time: the progress poll
+            // must not line the kills up with commits, and a longer wait let a short stream (the test's)
+            // drain completely before the last kill.
+            await Task.Delay(random.Next(0, 50), cancellationToken);
+            killedAt.Add(await run.RecordFaultAsync("sigkill", $"{consumer.Name} (pid {consumer.Id.ToString(CultureInfo.InvariantCulture)})") ?? point);
             var status = await run.Fleet.KillAsync(consumer, cancellationToken);
             if (status != 137)
             {
