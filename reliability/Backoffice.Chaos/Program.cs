@@ -1,0 +1,3 @@
+using Backoffice.Chaos.Cli;
+
+return await ChaosCommand.MainAsync(args);
