@@ -43,8 +43,11 @@ public sealed partial class SyncWorker(
 
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a quiet stream waits before refused offset commits are sent again.</summary>
-    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long the group must have been quiet (no refused commit, no rebalance callback) before
+    /// refused offset commits are sent again without a new batch.
+    /// </summary>
+    private static readonly TimeSpan CommitRetryInterval = TimeSpan.FromSeconds(5);
 
     private const int DefaultPrefetchKbytes = 16 * 1024;
 
@@ -64,7 +67,8 @@ public sealed partial class SyncWorker(
     private bool _paused;
     private bool _assignmentChanged;
     private long _lastLagRefresh;
-    private long _lastCommitAttempt;
+    /// <summary>The last refused commit or rebalance callback: the quiet retry waits for a settled group.</summary>
+    private long _groupLastUnsettled;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A thread of its own: the Kafka client's calls block, and its rebalance callbacks may wait
@@ -153,11 +157,13 @@ public sealed partial class SyncWorker(
         }
 
         if (_writing is null && _polled.Count == 0 && _uncommitted.Count > 0
-            && timeProvider.GetElapsedTime(_lastCommitAttempt) >= CommitRetryInterval)
+            && timeProvider.GetElapsedTime(_groupLastUnsettled) >= CommitRetryInterval)
         {
             // A quiet stream brings no next commit: without this, offsets refused during a rebalance
             // would leave the group behind the database until the next message (found by the
-            // rebalance chaos run, docs/reliability.md).
+            // rebalance chaos run, docs/reliability.md). Only once the group has settled: a commit
+            // answered ILLEGAL_GENERATION mid-rebalance makes librdkafka declare the assignment
+            // lost, and the partitions are then read again by their next owner.
             CommitUncommitted(consumer);
         }
 
@@ -400,7 +406,7 @@ public sealed partial class SyncWorker(
     /// <summary>
     /// Sends the stored-but-uncommitted offsets. A refused commit (typically during a rebalance) is
     /// kept and sent again with the next batch's commit, in the revoke callback (also at shutdown),
-    /// or from the poll thread after <see cref="CommitRetryInterval"/> of a quiet stream. Never from
+    /// or from the poll thread after <see cref="CommitRetryInterval"/> of a quiet, settled group. Never from
     /// a timer thread: commits retried every 500 ms beside the poll loop raced the rebalance callbacks,
     /// drew ILLEGAL_GENERATION answers, and in a test a partition then reached its new owner
     /// uncommitted and was read twice.
@@ -413,7 +419,6 @@ public sealed partial class SyncWorker(
         }
 
         var offsets = _uncommitted.Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
-        _lastCommitAttempt = timeProvider.GetTimestamp();
         try
         {
             consumer.Commit(offsets);
@@ -427,12 +432,14 @@ public sealed partial class SyncWorker(
         {
             // The rows are committed; until the offsets are, a restart only means redelivery, which
             // the upserts absorb as duplicates.
+            _groupLastUnsettled = timeProvider.GetTimestamp();
             LogOffsetCommitFailed(ex.Error.Code, ex.Error.Reason);
         }
     }
 
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        _groupLastUnsettled = timeProvider.GetTimestamp();
         foreach (var partition in partitions)
         {
             _assigned.Add(partition);
@@ -445,6 +452,7 @@ public sealed partial class SyncWorker(
 
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
     {
+        _groupLastUnsettled = timeProvider.GetTimestamp();
         var revoked = partitions.Select(p => p.TopicPartition).ToHashSet();
         if (_writing is { } batch)
         {
@@ -471,6 +479,7 @@ public sealed partial class SyncWorker(
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
+        _groupLastUnsettled = timeProvider.GetTimestamp();
         var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
         // No commit is possible any more, so nothing to wait for: the new owner may already be reading them.
         _writing?.Revoke(lost);
