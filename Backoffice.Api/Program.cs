@@ -38,7 +38,7 @@ try
     app.MapAdminOpenApi();
     app.MapDefaultEndpoints();
 
-    await app.RunAsync();
+    await app.RunUntilStoppedAsync();
     return 0;
 }
 catch (Exception exception) when (StartupRefusal.Explains(exception))

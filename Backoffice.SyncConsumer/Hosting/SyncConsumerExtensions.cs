@@ -31,7 +31,9 @@ public static class SyncConsumerExtensions
         var connectionString = builder.Configuration.GetConnectionString(BoDbContext.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException($"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required.");
+            // A settings failure like the options validators' ones, so Program reports it in one line.
+            throw new OptionsValidationException("ConnectionStrings", typeof(string),
+                [$"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required."]);
         }
 
         services.AddBoDbContext(connectionString);
