@@ -1,12 +1,12 @@
 using Backoffice.Api.Audit;
 using Backoffice.Api.Auth;
 using Backoffice.Api.Database;
-using Backoffice.Api.Hosting;
 using Backoffice.Api.Limits;
 using Backoffice.Api.Lookups;
 using Backoffice.Api.OpenApi;
 using Backoffice.Api.Problems;
 using Backoffice.Api.Telemetry;
+using Backoffice.ServiceDefaults.Hosting;
 
 try
 {
@@ -41,7 +41,7 @@ try
     await app.RunUntilStoppedAsync();
     return 0;
 }
-catch (Exception exception) when (StartupRefusal.Explains(exception))
+catch (Exception exception) when (StartupRefusal.Explains(exception, typeof(Program).Assembly))
 {
     return StartupRefusal.Report(exception);
 }

@@ -1,5 +1,5 @@
+using Backoffice.ServiceDefaults.Hosting;
 using Backoffice.SyncConsumer.Hosting;
-using Microsoft.Extensions.Options;
 
 try
 {
@@ -9,15 +9,14 @@ try
     builder.AddSyncConsumer();
 
     var app = builder.Build();
+    app.RefuseInvalidSettings();
 
     app.MapDefaultEndpoints();
 
     await app.RunUntilStoppedAsync();
     return 0;
 }
-catch (OptionsValidationException refused)
+catch (Exception exception) when (StartupRefusal.Explains(exception, typeof(Program).Assembly))
 {
-    // A missing or invalid setting: one line naming the key and exit code 1, not a stack trace.
-    await Console.Error.WriteLineAsync($"Backoffice.SyncConsumer refused to start: {string.Join(" ", refused.Failures)}");
-    return 1;
+    return StartupRefusal.Report(exception);
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using Backoffice.Api.Hosting;
+using Backoffice.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 using IPNetwork = System.Net.IPNetwork;
 

@@ -1,4 +1,4 @@
-using Backoffice.Api.Hosting;
+using Backoffice.ServiceDefaults.Hosting;
 
 namespace Backoffice.Api.Auth;
 

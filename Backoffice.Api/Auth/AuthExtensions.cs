@@ -1,4 +1,4 @@
-using Backoffice.Api.Hosting;
+using Backoffice.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;

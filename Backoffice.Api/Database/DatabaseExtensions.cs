@@ -1,5 +1,5 @@
 using System.Globalization;
-using Backoffice.Api.Hosting;
+using Backoffice.ServiceDefaults.Hosting;
 using Backoffice.Data;
 
 namespace Backoffice.Api.Database;

@@ -1,5 +1,6 @@
 using Backoffice.Data;
 using Backoffice.Kafka.Clients;
+using Backoffice.ServiceDefaults.Hosting;
 using Backoffice.SyncConsumer.Health;
 using Backoffice.SyncConsumer.Ingest;
 using Backoffice.SyncConsumer.Normalisation;
@@ -31,9 +32,7 @@ public static class SyncConsumerExtensions
         var connectionString = builder.Configuration.GetConnectionString(BoDbContext.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            // A settings failure like the options validators' ones, so Program reports it in one line.
-            throw new OptionsValidationException("ConnectionStrings", typeof(string),
-                [$"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required."]);
+            throw new InvalidSettingsException($"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required.");
         }
 
         services.AddBoDbContext(connectionString);

@@ -1,14 +1,16 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Backoffice.Api.Hosting;
+namespace Backoffice.ServiceDefaults.Hosting;
 
 /// <summary>
-/// An API that refuses its settings (<c>AUTH_MODE=disabled</c> in Production, a missing connection
-/// string, an out-of-range limit) ends with one line on standard error saying why and exit code 1,
-/// not with an unhandled exception (exit 134 and a stack trace that buries the reason). Only when
-/// the API is the process's own program: a host that embeds it (WebApplicationFactory in tests)
-/// gets the exception, as it would from any library.
+/// A service that refuses its settings (<c>AUTH_MODE=disabled</c> in Production, a missing connection
+/// string, an out-of-range limit, an unknown Kafka profile) ends with one line on standard error
+/// saying why and exit code 1, not with an unhandled exception (exit 134 and a stack trace that
+/// buries the reason). Only when the service is the process's own program: a host that embeds it
+/// (WebApplicationFactory in tests) gets the exception, as it would from any library.
 /// </summary>
 public static class StartupRefusal
 {
@@ -34,13 +36,15 @@ public static class StartupRefusal
         return app;
     }
 
-    public static bool Explains(Exception exception) =>
-        Assembly.GetEntryAssembly() == typeof(StartupRefusal).Assembly && IsRefusal(exception);
+    /// <param name="exception">What ended start-up.</param>
+    /// <param name="program">The service's own assembly (<c>typeof(Program).Assembly</c>).</param>
+    public static bool Explains(Exception exception, Assembly program) =>
+        Assembly.GetEntryAssembly() == program && IsRefusal(exception);
 
     /// <returns><see cref="ExitCode"/>.</returns>
     public static int Report(Exception exception)
     {
-        Console.Error.WriteLine($"Backoffice.Api refused to start: {Describe(exception)}");
+        Console.Error.WriteLine($"{Assembly.GetEntryAssembly()?.GetName().Name} refused to start: {Describe(exception)}");
         return ExitCode;
     }
 

@@ -1,6 +1,6 @@
-namespace Backoffice.Api.Hosting;
+namespace Backoffice.ServiceDefaults.Hosting;
 
-/// <summary>A setting makes the API refuse to start; the message names the key and says why.</summary>
+/// <summary>A setting makes a service refuse to start; the message names the key and says why.</summary>
 public sealed class InvalidSettingsException : InvalidOperationException
 {
     public InvalidSettingsException(string message)
