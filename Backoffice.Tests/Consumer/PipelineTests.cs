@@ -76,17 +76,27 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
 
         await Eventually.Holds(() => Assert.NotEmpty(second.Services.GetRequiredService<KafkaLagTracker>().Partitions), TimeSpan.FromSeconds(60));
         const int messages = (2 * burst) + 1;
-        await Eventually.Holds(() => Assert.Equal(messages, first.MessagesTotal() + second.MessagesTotal()), TimeSpan.FromSeconds(60));
+        // When the broker refused the revoke-time offset commit (the rebalance outlasted the
+        // blocked write on a slow machine), the new owner reads those messages again: at-least-once,
+        // absorbed as duplicates. Otherwise nothing is read twice.
+        bool CommitRefused() => first.Logs.Any(line => line.StartsWith("Offset commit failed", StringComparison.Ordinal));
+        long Duplicates() => first.Messages("ledger", "duplicate") + second.Messages("ledger", "duplicate");
+        await Eventually.Holds(() => Assert.Equal(messages + Duplicates(), first.MessagesTotal() + second.MessagesTotal()), TimeSpan.FromSeconds(60));
         Assert.Equal(messages, first.Messages("ledger", "upserted") + second.Messages("ledger", "upserted"));
-        Assert.Equal((0L, 0L), (first.Messages("ledger", "duplicate"), second.Messages("ledger", "duplicate")));
+        if (!CommitRefused())
+        {
+            Assert.Equal(0L, Duplicates());
+        }
+
         Assert.True(second.Messages("ledger", "upserted") > 0, "the second instance stored the revoked partitions' messages");
         Assert.Equal(messages, await CountRowsAsync());
         Assert.Equal(2, await VersionOfAsync(blocker));
 
         // A commit refused while the group rebalanced goes out with the next one: one more message
         // per partition takes every committed offset to the end, through whichever owner.
+        var before = first.MessagesTotal() + second.MessagesTotal();
         await SendAsync(producer, settings, 2 * burst, (2 * burst) + partitions, partitions);
-        await Eventually.Holds(() => Assert.Equal(messages + partitions, first.MessagesTotal() + second.MessagesTotal()), TimeSpan.FromSeconds(60));
+        await Eventually.Holds(() => Assert.Equal(before + partitions, first.MessagesTotal() + second.MessagesTotal()), TimeSpan.FromSeconds(60));
         await AssertCommittedAtEndAsync(settings, partitions);
     }
 

@@ -53,6 +53,7 @@ public sealed class ConsumerFleet(ConsumerLauncher launcher, ChaosTimeline timel
     /// <summary>SIGTERM, then waits for a graceful exit; a slow or failed stop is recorded as a problem.</summary>
     public async Task<int> TerminateAsync(ServiceProcess process, CancellationToken cancellationToken)
     {
+        await WaitUntilServingAsync(process, cancellationToken);
         _stopping.Add(process);
         var clock = Stopwatch.StartNew();
         process.Terminate();
@@ -72,6 +73,20 @@ public sealed class ConsumerFleet(ConsumerLauncher launcher, ChaosTimeline timel
         }
 
         return process.ExitCode;
+    }
+
+    /// <summary>
+    /// A graceful stop is promised only by a started host: SIGTERM before its handler is installed
+    /// (a replacement started a moment earlier, when progress jumped past two change points at once,
+    /// or just before the end of the run) ends the process with 143, having consumed nothing.
+    /// </summary>
+    private static async Task WaitUntilServingAsync(ServiceProcess process, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!process.HasExited && DateTime.UtcNow < deadline && await process.GetAsync("/health", cancellationToken) is null)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     /// <summary>Why the run must stop: an instance that exited without being told to. Null while all is well.</summary>

@@ -39,7 +39,6 @@ public static class RebalanceScenario
             var victim = live[random.Next(live.Count)];
             if (change % 2 == 0)
             {
-                await WaitUntilServingAsync(victim, cancellationToken);
                 await run.RecordFaultAsync("sigterm", victim.Name);
                 await run.Fleet.TerminateAsync(victim, cancellationToken);
             }
@@ -61,19 +60,5 @@ public static class RebalanceScenario
             ["instances"] = options.Instances,
             ["graceful_stops"] = run.Fleet.GracefulStops,
         });
-    }
-
-    /// <summary>
-    /// A graceful stop is promised only by a started host: SIGTERM before its handler is installed
-    /// (a replacement started a moment earlier, when progress jumped past two change points at once)
-    /// ends the process with 143, having consumed nothing.
-    /// </summary>
-    private static async Task WaitUntilServingAsync(ServiceProcess process, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!process.HasExited && DateTime.UtcNow < deadline && await process.GetAsync("/health", cancellationToken) is null)
-        {
-            await Task.Delay(50, cancellationToken);
-        }
     }
 }
