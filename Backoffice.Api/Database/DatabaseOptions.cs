@@ -28,4 +28,18 @@ public sealed class DatabaseOptions
     /// </summary>
     [Range(0, 256, ErrorMessage = SectionName + ":MaxAutoPrepare must be between {1} and {2}.")]
     public int MaxAutoPrepare { get; set; } = 32;
+
+    /// <summary>
+    /// Connections the pool opens at start-up, before the server listens (<c>Hosting/LookupWarmUp</c>),
+    /// so a burst of first requests does not wait for connections to be established one by one. 0 opens none.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = SectionName + ":WarmUpConnections must be between {1} and {2}.")]
+    public int WarmUpConnections { get; set; } = 8;
+
+    /// <summary>
+    /// Longest the start-up warm-up (connections, query compilation, signing keys) may delay
+    /// start-up; past it the service starts cold, and the first requests pay for what is left.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = SectionName + ":WarmUpTimeout must be between {1} and {2}.")]
+    public TimeSpan WarmUpTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Backoffice.Api.Auth;
+using Backoffice.Api.Hosting;
 using Backoffice.Api.Limits;
 using Backoffice.Api.Problems;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public static class LookupsExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<LookupOptions>, LookupOptionsValidator>();
         builder.Services.AddSingleton<WalletCursorCodec>();
+        builder.Services.AddHostedService<LookupWarmUp>();
         return builder;
     }
 

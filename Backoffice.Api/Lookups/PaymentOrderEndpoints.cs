@@ -1,5 +1,6 @@
 using Backoffice.Api.Audit;
 using Backoffice.Api.Database;
+using Backoffice.Api.Hosting;
 using Backoffice.Api.Problems;
 using Backoffice.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -96,6 +97,10 @@ public static class PaymentOrderEndpoints
         return new PaymentOrderResponse(row.OrderId, row.Status, Amounts.Format(row.Amount), row.Currency, row.PayerWalletId,
             row.PayeeWalletId, row.CreatedAt, row.UpdatedAt, row.SourceVersion, row.IngestedAt, legs, pairing);
     }
+
+    /// <summary>Runs the lookup's query once at start-up (<see cref="LookupWarmUp"/>), so no caller pays for compiling it.</summary>
+    internal static Task WarmUpAsync(BoDbContext db, CancellationToken cancellationToken) =>
+        FindAsync(db, LookupWarmUp.ProbeId, cancellationToken);
 
     private sealed record OrderRow(
         string OrderId, string Status, decimal? Amount, string? Currency, string? PayerWalletId, string? PayeeWalletId,

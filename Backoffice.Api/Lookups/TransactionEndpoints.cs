@@ -1,5 +1,6 @@
 using Backoffice.Api.Audit;
 using Backoffice.Api.Database;
+using Backoffice.Api.Hosting;
 using Backoffice.Api.Problems;
 using Backoffice.Data;
 using Backoffice.Data.Ledger;
@@ -75,6 +76,10 @@ public static class TransactionEndpoints
 
     private static async Task<TransactionResponse?> FindAsync(BoDbContext db, string txId, CancellationToken cancellationToken) =>
         (await FindRow(db, txId, cancellationToken))?.ToResponse();
+
+    /// <summary>Runs the lookup's query once at start-up (<see cref="LookupWarmUp"/>), so no caller pays for compiling it.</summary>
+    internal static Task WarmUpAsync(BoDbContext db, CancellationToken cancellationToken) =>
+        FindAsync(db, LookupWarmUp.ProbeId, cancellationToken);
 
     private sealed record TxRow(
         string TxId, string EntryType, string WalletId, decimal Amount, string? Currency, string? Status,

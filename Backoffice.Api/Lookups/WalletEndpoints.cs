@@ -1,5 +1,6 @@
 using Backoffice.Api.Audit;
 using Backoffice.Api.Database;
+using Backoffice.Api.Hosting;
 using Backoffice.Api.Problems;
 using Backoffice.Data;
 using Backoffice.Data.Pairing;
@@ -117,6 +118,18 @@ public static class WalletEndpoints
             ? cursors.Encode(filter, new WalletListPosition(items[^1].OccurredAt, items[^1].TxId))
             : null;
         return new WalletTransactionsPage(items, nextCursor);
+    }
+
+    /// <summary>
+    /// Runs the first-page and next-page forms of the query once at start-up
+    /// (<see cref="LookupWarmUp"/>): EF compiles one SQL text per combination of null
+    /// parameters, and these two are what almost every request uses.
+    /// </summary>
+    internal static async Task WarmUpAsync(BoDbContext db, WalletCursorCodec cursors, CancellationToken cancellationToken)
+    {
+        var filter = new WalletListFilter(LookupWarmUp.ProbeId, null, null, null);
+        await ListAsync(db, new WalletListQuery(filter, 1, null), cursors, cancellationToken);
+        await ListAsync(db, new WalletListQuery(filter, 1, new WalletListPosition(DateTimeOffset.UnixEpoch, LookupWarmUp.ProbeId)), cursors, cancellationToken);
     }
 
     private sealed record WalletRow(

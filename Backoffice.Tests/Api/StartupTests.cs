@@ -77,6 +77,8 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
         { "Limits:RequestHeadersTimeout", "00:00:00", "Limits:RequestHeadersTimeout must be between 00:00:01 and 00:05:00" },
         { "Database:CommandTimeout", "0", "Database:CommandTimeout must be between 1 and 600 seconds" },
         { "Database:MaxAutoPrepare", "-1", "Database:MaxAutoPrepare must be between 0 and 256" },
+        { "Database:WarmUpConnections", "101", "Database:WarmUpConnections must be between 0 and 100" },
+        { "Database:WarmUpTimeout", "00:00:00", "Database:WarmUpTimeout must be between 00:00:01 and 00:05:00" },
         { "Auth:TokenCache:MaxEntries", "0", "Auth:TokenCache:MaxEntries must be between 1 and 1000000" },
         { "Auth:TokenCache:MaxAge", "02:00:00", "Auth:TokenCache:MaxAge must be more than 00:00:00 and at most 01:00:00" },
         { "Auth:TokenCache:Enabled", "maybe", "Auth:TokenCache:Enabled" },
