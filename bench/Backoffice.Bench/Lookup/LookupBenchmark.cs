@@ -77,7 +77,9 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         result["open_loop"] = openLoop;
         context.Log($"open loop {settings.OpenLoopRate:N0} rps: p50 {openLoop["latency_ms"]!["p50"]} ms, p95 {openLoop["latency_ms"]!["p95"]} ms, p99 {openLoop["latency_ms"]!["p99"]} ms");
 
-        // (b) Closed loop at saturation, API then pgbench, each alone on the machine.
+        // (b) Closed loop at saturation, API then pgbench, each alone on the machine and each
+        // after a CHECKPOINT, so neither shares its run with flushing the other phase's writes.
+        await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", cancellationToken);
         await ResetStatementsAsync(database);
         cpu = new CpuMeter();
         apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
