@@ -139,17 +139,26 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Resident set size (VmRSS of /proc/&lt;pid&gt;/status) in KiB; null once the process is gone.</summary>
-    public long? ResidentKilobytes()
+    public long? ResidentKilobytes() => Memory()?.RssKb;
+
+    /// <summary>VmRSS and its parts from /proc/&lt;pid&gt;/status; null once the process is gone.</summary>
+    public ResidentMemory? Memory()
     {
         try
         {
+            var fields = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var line in File.ReadLines($"/proc/{Id.ToString(CultureInfo.InvariantCulture)}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0 && (line.StartsWith("VmRSS", StringComparison.Ordinal) || line.StartsWith("Rss", StringComparison.Ordinal)))
                 {
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    fields[line[..colon]] = long.Parse(line[(colon + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
                 }
             }
+
+            return fields.TryGetValue("VmRSS", out var rss)
+                ? new ResidentMemory(rss, fields.GetValueOrDefault("RssAnon"), fields.GetValueOrDefault("RssFile"), fields.GetValueOrDefault("RssShmem"))
+                : null;
         }
         catch (IOException)
         {
@@ -221,3 +230,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>
+/// A process's resident memory in KiB and its kernel breakdown: anonymous (the GC heap and native
+/// allocations), file-backed (mapped assemblies and libraries) and shared memory (for .NET, the
+/// W^X double mapping of JIT-compiled code).
+/// </summary>
+public sealed record ResidentMemory(long RssKb, long AnonKb, long FileKb, long ShmemKb);

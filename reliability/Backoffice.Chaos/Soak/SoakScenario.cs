@@ -62,7 +62,10 @@ public sealed record SoakSample(
     double? LookupP99Ms,
     long? ConsumerRssKb,
     long? ApiRssKb,
-    double ConsumerKafkaLag);
+    double ConsumerKafkaLag,
+    ResidentMemory? ConsumerMemory,
+    ResidentMemory? ApiMemory,
+    long? ConsumerGcCommittedKb);
 
 /// <summary>The soak's JSON summary.</summary>
 public sealed record SoakResult
@@ -122,6 +125,8 @@ public sealed record SoakResult
 public static class SoakScenario
 {
     public const string Name = "soak";
+
+    private const string GcCommittedMetric = "dotnet_gc_last_collection_memory_committed_size_bytes";
 
     private static readonly string[] ApiWatched = ["fail:", "crit:", "Unhandled exception"];
 
@@ -203,7 +208,7 @@ public static class SoakScenario
             timeline.Note(
                 $"{sample.EventsStored} events stored, freshness p95 {Ms(sample.FreshnessP95Ms)} p99 {Ms(sample.FreshnessP99Ms)}, batch p95 {Ms(sample.BatchP95Ms)} mean size {sample.MeanBatchSize}; "
                 + $"{sample.Lookups} lookups, {sample.LookupErrors} errors, p95 {Ms(sample.LookupP95Ms)}; "
-                + $"RSS consumer {sample.ConsumerRssKb / 1024} MiB, api {sample.ApiRssKb / 1024} MiB; kafka lag {sample.ConsumerKafkaLag}");
+                + $"RSS consumer {Describe(sample.ConsumerMemory)} (GC committed {sample.ConsumerGcCommittedKb / 1024} MiB), api {Describe(sample.ApiMemory)}; kafka lag {sample.ConsumerKafkaLag}");
             previous = current;
         }
 
@@ -294,6 +299,8 @@ public static class SoakScenario
         const string freshness = "consumer_freshness_seconds";
         var bucketsBefore = before.Buckets(freshness);
         var bucketsAfter = after.Buckets(freshness);
+        var consumerMemory = consumer.Memory();
+        var apiMemory = api.Memory();
         return new SoakSample(
             Math.Round(at.TotalSeconds, 1),
             (long)(after.Sum("consumer_messages_total") - before.Sum("consumer_messages_total")),
@@ -306,9 +313,13 @@ public static class SoakScenario
             window.Statuses,
             Round(window.LatencyPercentile(0.95)),
             Round(window.LatencyPercentile(0.99)),
-            consumer.ResidentKilobytes(),
-            api.ResidentKilobytes(),
-            after.Sum("consumer_kafka_lag"));
+            consumerMemory?.RssKb,
+            apiMemory?.RssKb,
+            after.Sum("consumer_kafka_lag"),
+            consumerMemory,
+            apiMemory,
+            // Tells the managed heap apart from native memory when the consumer's RSS moves.
+            after.Sum(GcCommittedMetric) is > 0 and var committed ? (long)(committed / 1024) : null);
     }
 
     private static double? Mean(PrometheusSamples before, PrometheusSamples after, string histogram)
@@ -339,6 +350,10 @@ public static class SoakScenario
             await Task.Delay(200, cancellationToken);
         }
     }
+
+    private static string Describe(ResidentMemory? memory) => memory is null
+        ? "n/a"
+        : $"{memory.RssKb / 1024} MiB (anon {memory.AnonKb / 1024}, file {memory.FileKb / 1024}, shmem {memory.ShmemKb / 1024})";
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 1) : null;
 
