@@ -261,6 +261,58 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
         Assert.Empty(watcher.Violations);
     }
 
+    [Fact]
+    public async Task Shutdown_with_two_lanes_drains_the_lane_whose_write_finishes_and_abandons_only_the_partitions_of_the_one_that_cannot()
+    {
+        const int perPartition = 100;
+        const int partitions = 2;
+        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString, ledgerPartitions: partitions, orderPartitions: 1);
+        var stuck = await StoreBlockerAsync(0);
+        var slow = await StoreBlockerAsync(1);
+        var first = new ConsumerHost(settings, ("Consumer:WriteLanes", "2")).Start();
+        using var producer = new TestProducer(kafka.BootstrapServers);
+        await using (var stuckLock = await RowLock.TakeAsync(database.DataSource, stuck))
+        await using (var slowLock = await RowLock.TakeAsync(database.DataSource, slow))
+        {
+            // Partition 0's lane waits for a lock held past the grace period, partition 1's for one
+            // released during the shutdown; both lanes collect a batch behind their write.
+            await Task.WhenAll(
+                producer.SendAsync(settings.LedgerTopic, stuck, Json.Ledger(stuck, version: 2), partition: 0),
+                producer.SendAsync(settings.LedgerTopic, slow, Json.Ledger(slow, version: 2), partition: 1));
+            await WaitForLockWaitAsync(2);
+            await SendAsync(producer, settings, 0, partitions * perPartition, partitions);
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            Assert.Equal(0, first.MessagesTotal());
+
+            var stopwatch = Stopwatch.StartNew();
+            var stopping = first.DisposeAsync().AsTask();
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            await slowLock.ReleaseAsync();
+            await stopping;
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {stopwatch.Elapsed}");
+        }
+
+        // Partition 1 was written and committed to its end; nothing of partition 0 was.
+        Assert.Equal(perPartition + 1, first.Messages("ledger", "upserted"));
+        Assert.Contains(first.Logs, line => line.StartsWith("Shutting down while the database is unavailable", StringComparison.Ordinal));
+        Assert.Equal(perPartition + 1, await CountRowsAsync());
+        await using (var watcher = CommittedOffsetWatcher.Start(kafka.BootstrapServers, settings, partitions, database.DataSource))
+        {
+            await Eventually.Holds(() => Assert.Equal(perPartition + 1, watcher.Committed(1)), TimeSpan.FromSeconds(30));
+            Assert.Equal(0, watcher.Committed(0));
+        }
+
+        // The next instance reads partition 0 again from its committed offset, and only that.
+        await using var second = new ConsumerHost(settings).Start();
+        const int messages = (partitions * perPartition) + 2;
+        await Eventually.Holds(() => Assert.Equal(perPartition + 1, second.MessagesTotal()), TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.Equal((perPartition + 1L, 0L), (second.Messages("ledger", "upserted"), second.Messages("ledger", "duplicate")));
+        Assert.Equal(messages, await CountRowsAsync());
+        Assert.Equal((2L, 2L), (await VersionOfAsync(stuck), await VersionOfAsync(slow)));
+        await AssertCommittedAtEndAsync(settings, partitions);
+    }
+
     private async Task SendAsync(TestProducer producer, ConsumerSettings settings, int from, int to, int partitions)
     {
         await Task.WhenAll(Enumerable.Range(from, to - from).Select(i =>
