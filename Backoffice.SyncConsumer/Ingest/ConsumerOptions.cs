@@ -16,6 +16,13 @@ public sealed class ConsumerOptions
     /// <summary>Most messages written in one transaction (§5).</summary>
     public int MaxBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// Batches written at the same time, each by its own writer in its own transaction. Every
+    /// partition belongs to one lane, so its messages are still written (and its offsets committed)
+    /// in order; more lanes overlap one batch's round trips and COMMIT with another's.
+    /// </summary>
+    public int WriteLanes { get; set; } = 2;
+
     /// <summary>Longest wait for more messages once a batch has its first one (§5).</summary>
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
@@ -45,6 +52,11 @@ public sealed class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
         if (options.MaxBatchSize is < 1 or > 10_000)
         {
             failures.Add($"{ConsumerOptions.Section}:MaxBatchSize must be between 1 and 10000 (was {options.MaxBatchSize}).");
+        }
+
+        if (options.WriteLanes is < 1 or > 16)
+        {
+            failures.Add($"{ConsumerOptions.Section}:WriteLanes must be between 1 and 16 (was {options.WriteLanes}).");
         }
 
         if (options.MaxBatchDelay < TimeSpan.Zero || options.MaxBatchDelay > TimeSpan.FromSeconds(10))

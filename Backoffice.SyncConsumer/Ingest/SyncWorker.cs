@@ -9,14 +9,15 @@ using Microsoft.Extensions.Options;
 namespace Backoffice.SyncConsumer.Ingest;
 
 /// <summary>
-/// The consume loop (§5), one per instance, in two overlapping stages: a dedicated thread owns the
-/// Kafka client (polls, normalises, collects the next batch, commits offsets, serves rebalances)
-/// while a writer task stores the previous batch in one transaction. One batch is written at a time,
-/// in poll order, and its offsets are committed only after its transaction commits, so offsets
-/// never run ahead of the database and advance in order per partition. While the writer waits to
-/// retry a failed write, the next batch stops growing at <c>MaxBatchSize</c>, the assigned
-/// partitions are paused and polling goes on, so the instance stays in the group however long the
-/// database is away.
+/// The consume loop (§5), one per instance, in overlapping stages: a dedicated thread owns the
+/// Kafka client (polls, normalises, collects the next batches, commits offsets, serves rebalances)
+/// while up to <c>WriteLanes</c> writer tasks store earlier batches, each in one transaction. Every
+/// partition belongs to one lane, and a lane writes one batch at a time, in poll order, so a
+/// partition's messages are stored in order and its offsets are committed only after the
+/// transaction holding them commits: offsets never run ahead of the database and advance in order
+/// per partition, whatever the other lanes do. While a lane's writer is slow or waits to retry a
+/// failed write, that lane's next batch stops growing at <c>MaxBatchSize</c>, its partitions are
+/// paused and polling goes on, so the instance stays in the group however long the database is away.
 /// </summary>
 public sealed partial class SyncWorker(
     KafkaClientFactory kafka,
@@ -29,16 +30,16 @@ public sealed partial class SyncWorker(
     TimeProvider timeProvider,
     ILogger<SyncWorker> logger) : BackgroundService
 {
-    /// <summary>Poll wait when idle, and the slice of a wait for a retrying writer between two polls.</summary>
+    /// <summary>Poll wait when idle, and how long a full lane waits for a writer before its partitions are paused.</summary>
     private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Poll wait while the writer is busy: librdkafka's poll cannot be woken, so a short wait is how
+    /// Poll wait while a writer is busy: librdkafka's poll cannot be woken, so a short wait is how
     /// the loop notices a finished write promptly and hands over the next batch.
     /// </summary>
     private static readonly TimeSpan WriterCheckSlice = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>How long a batch may still take to finish after SIGTERM; the host allows 10 s in all (§5).</summary>
+    /// <summary>How long batches may still take to finish after SIGTERM; the host allows 10 s in all (§5).</summary>
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(7);
 
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
@@ -53,18 +54,11 @@ public sealed partial class SyncWorker(
 
     private readonly ConsumerOptions _options = options.Value;
     private readonly HashSet<TopicPartition> _assigned = [];
-
-    /// <summary>Polled and normalised messages not yet handed to the writer, in poll order.</summary>
-    private readonly List<BatchItem> _polled = [];
-
-    /// <summary>When the oldest message of <see cref="_polled"/> was polled (its batch window started).</summary>
-    private long _windowStartedAt;
+    private readonly WriteLane[] _lanes = Enumerable.Range(0, options.Value.WriteLanes).Select(i => new WriteLane(i)).ToArray();
 
     /// <summary>Offsets whose messages are stored but whose commit Kafka refused; sent again with the next commit.</summary>
     private readonly Dictionary<TopicPartition, long> _uncommitted = [];
 
-    private InFlightBatch? _writing;
-    private bool _paused;
     private bool _assignmentChanged;
     private long _lastLagRefresh;
     /// <summary>The last refused commit or rebalance callback: the quiet retry waits for a settled group.</summary>
@@ -72,7 +66,7 @@ public sealed partial class SyncWorker(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A thread of its own: the Kafka client's calls block, and its rebalance callbacks may wait
-        // for the writer, which runs on the thread pool.
+        // for the writers, which run on the thread pool.
         Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken stoppingToken)
@@ -81,7 +75,7 @@ public sealed partial class SyncWorker(
         using var hardStop = new CancellationTokenSource();
         using var onStopping = stoppingToken.Register(() => hardStop.CancelAfter(ShutdownGrace));
         consumer.Subscribe(profile.Topics.Values);
-        LogStarted(profile.Name, profile.Topics.Values, _options.GroupId);
+        LogStarted(profile.Name, profile.Topics.Values, _options.GroupId, _lanes.Length);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -94,12 +88,15 @@ public sealed partial class SyncWorker(
         }
         finally
         {
-            if (_writing is { } writing)
+            if (_lanes.Any(l => l.Writing is not null))
             {
-                // Only on an unexpected failure of the loop: stop the writer before the client goes.
+                // Only on an unexpected failure of the loop: stop the writers before the client goes.
                 hardStop.Cancel();
-                writing.Finished.Wait(ShutdownGrace, CancellationToken.None);
-                _writing = null;
+                foreach (var lane in _lanes)
+                {
+                    lane.Writing?.Finished.Wait(ShutdownGrace, CancellationToken.None);
+                    lane.Writing = null;
+                }
             }
 
             // Leaves the group now, so the partitions move to another instance without waiting for the session timeout.
@@ -138,25 +135,32 @@ public sealed partial class SyncWorker(
             .Build();
     }
 
+    private WriteLane LaneOf(TopicPartition partition) => _lanes[WriteLane.Of(partition, _lanes.Length)];
+
     /// <summary>
-    /// One turn of the loop: hand a finished write's offsets to Kafka, give the writer the next batch
-    /// when it is free and the batch is ready, otherwise poll (or wait for the writer when the next
-    /// batch is full).
+    /// One turn of the loop: hand finished writes' offsets to Kafka, give each free writer its lane's
+    /// next batch when it is ready, otherwise poll (or wait for the writers when the lanes hold
+    /// enough, see <see cref="Backpressure"/>).
     /// </summary>
     private void Step(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stoppingToken, CancellationToken hardStop)
     {
-        if (_writing is { } writing && writing.Finished.IsSet)
+        var writing = false;
+        foreach (var lane in _lanes)
         {
-            Complete(consumer, writing);
+            if (lane.Writing is { } batch && batch.Finished.IsSet)
+            {
+                Complete(consumer, lane, batch);
+            }
+
+            if (lane.Writing is null && BatchReady(lane))
+            {
+                Start(lane, TakeBatch(lane), stoppingToken, hardStop);
+            }
+
+            writing |= lane.Writing is not null;
         }
 
-        if (_writing is null && BatchReady())
-        {
-            Start(TakeBatch(), stoppingToken, hardStop);
-            return;
-        }
-
-        if (_writing is null && _polled.Count == 0 && _uncommitted.Count > 0
+        if (!writing && _uncommitted.Count > 0 && _lanes.All(l => l.Polled.Count == 0)
             && timeProvider.GetElapsedTime(_groupLastUnsettled) >= CommitRetryInterval)
         {
             // A quiet stream brings no next commit: without this, offsets refused during a rebalance
@@ -167,44 +171,112 @@ public sealed partial class SyncWorker(
             CommitUncommitted(consumer);
         }
 
-        if (_writing is not null && _polled.Count >= _options.MaxBatchSize)
+        if (_assignmentChanged)
         {
-            WaitForWriter(consumer, _writing);
+            // Partitions assigned since a lane was paused start unpaused: pause them too.
+            _assignmentChanged = false;
+            foreach (var lane in _lanes.Where(l => l.Paused))
+            {
+                consumer.Pause(PartitionsOf(consumer, lane));
+            }
+        }
+
+        if (writing && Backpressure(consumer))
+        {
             return;
         }
 
         // A batch is the first message plus what arrives within MaxBatchDelay, and keeps growing
-        // (up to MaxBatchSize) while the writer is still busy with the previous one.
-        var timeout = _writing is not null ? WriterCheckSlice
-            : _polled.Count == 0 ? PollSlice
-            : Max(TimeSpan.Zero, _options.MaxBatchDelay - timeProvider.GetElapsedTime(_windowStartedAt));
+        // while its lane's writer is still busy with the previous one (it is cut at MaxBatchSize).
+        var timeout = writing ? WriterCheckSlice : PollSlice;
+        foreach (var lane in _lanes.Where(l => l.Polled.Count > 0 && l.Writing is null))
+        {
+            timeout = Min(timeout, Max(TimeSpan.Zero, _options.MaxBatchDelay - timeProvider.GetElapsedTime(lane.WindowStartedAt)));
+        }
+
         if (Consume(consumer, timeout) is { } record)
         {
             Add(record);
         }
     }
 
-    private bool BatchReady() =>
-        _polled.Count > 0 && (_polled.Count >= _options.MaxBatchSize || timeProvider.GetElapsedTime(_windowStartedAt) >= _options.MaxBatchDelay);
-
-    private List<BatchItem> TakeBatch()
+    /// <summary>
+    /// Polling stops once the lanes that are not paused hold <c>WriteLanes × MaxBatchSize</c>
+    /// messages. Not at one lane's <c>MaxBatchSize</c>: librdkafka hands over a partition's fetched
+    /// messages in long runs, so a busy lane's next batch fills up while the next messages for an
+    /// idle lane are still behind it (stopping there kept the lanes taking turns instead of
+    /// overlapping). Then it waits for a writer (a normal write takes milliseconds); when none
+    /// finishes within <see cref="PollSlice"/> (the database is slow, locked or away), the full
+    /// lanes' partitions are paused, so the other lanes go on and polling continues: rebalances
+    /// are served and the group keeps this member (max.poll.interval.ms). What was fetched before
+    /// a pause took effect is kept, in order. True when this turn is done.
+    /// </summary>
+    private bool Backpressure(IConsumer<byte[]?, byte[]?> consumer)
     {
-        var count = Math.Min(_polled.Count, _options.MaxBatchSize);
-        var batch = _polled.GetRange(0, count);
-        _polled.RemoveRange(0, count);
+        if (_lanes.Where(l => !l.Paused).Sum(l => l.Polled.Count) >= _lanes.Length * _options.MaxBatchSize)
+        {
+            if (WaitForAnyWriter(PollSlice))
+            {
+                return true;
+            }
+
+            foreach (var lane in _lanes.Where(l => !l.Paused && l.Writing is not null && l.Polled.Count >= _options.MaxBatchSize))
+            {
+                consumer.Pause(PartitionsOf(consumer, lane));
+                lane.Paused = true;
+            }
+        }
+
+        if (!_lanes.Any(l => l.Paused) || !consumer.Assignment.All(p => LaneOf(p).Paused))
+        {
+            return false;
+        }
+
+        // Every assigned partition is paused, so little can arrive: wait for a writer rather than spin.
+        if (WaitForAnyWriter(PollSlice))
+        {
+            return true;
+        }
+
+        if (Consume(consumer, TimeSpan.Zero) is { } record)
+        {
+            Add(record);
+        }
+
+        return true;
+    }
+
+    private bool WaitForAnyWriter(TimeSpan timeout)
+    {
+        var handles = _lanes.Where(l => l.Writing is not null).Select(l => l.Writing!.Finished.WaitHandle).ToArray();
+        return handles.Length == 0 || WaitHandle.WaitAny(handles, timeout) != WaitHandle.WaitTimeout;
+    }
+
+    private List<TopicPartition> PartitionsOf(IConsumer<byte[]?, byte[]?> consumer, WriteLane lane) =>
+        consumer.Assignment.Where(p => LaneOf(p) == lane).ToList();
+
+    private bool BatchReady(WriteLane lane) =>
+        lane.Polled.Count > 0 && (lane.Polled.Count >= _options.MaxBatchSize || timeProvider.GetElapsedTime(lane.WindowStartedAt) >= _options.MaxBatchDelay);
+
+    private List<BatchItem> TakeBatch(WriteLane lane)
+    {
+        var count = Math.Min(lane.Polled.Count, _options.MaxBatchSize);
+        var batch = lane.Polled.GetRange(0, count);
+        lane.Polled.RemoveRange(0, count);
         // What is left was polled during the previous write: its window counts from now.
-        _windowStartedAt = timeProvider.GetTimestamp();
+        lane.WindowStartedAt = timeProvider.GetTimestamp();
         return batch;
     }
 
     private void Add(ConsumeResult<byte[]?, byte[]?> record)
     {
-        if (_polled.Count == 0)
+        var lane = LaneOf(record.TopicPartition);
+        if (lane.Polled.Count == 0)
         {
-            _windowStartedAt = timeProvider.GetTimestamp();
+            lane.WindowStartedAt = timeProvider.GetTimestamp();
         }
 
-        _polled.Add(ToItem(record));
+        lane.Polled.Add(ToItem(record));
     }
 
     private ConsumeResult<byte[]?, byte[]?>? Consume(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
@@ -221,14 +293,14 @@ public sealed partial class SyncWorker(
         }
     }
 
-    private void Start(List<BatchItem> items, CancellationToken stoppingToken, CancellationToken hardStop)
+    private void Start(WriteLane lane, List<BatchItem> items, CancellationToken stoppingToken, CancellationToken hardStop)
     {
         var batch = new InFlightBatch(items, timeProvider.GetTimestamp());
-        _writing = batch;
+        lane.Writing = batch;
         batch.Completion = Task.Run(() => WriteAsync(batch, stoppingToken, hardStop), CancellationToken.None);
     }
 
-    /// <summary>The writer task: stores the batch, retrying failed writes, until nothing of it is left to store.</summary>
+    /// <summary>A writer task: stores the batch, retrying failed writes, until nothing of it is left to store.</summary>
     private async Task WriteAsync(InFlightBatch batch, CancellationToken stoppingToken, CancellationToken hardStop)
     {
         try
@@ -264,37 +336,17 @@ public sealed partial class SyncWorker(
         }
     }
 
-    /// <summary>
-    /// The next batch is full and the writer busy: wait for it. When it waits to retry (the database
-    /// is away), pause the partitions and keep polling, so rebalances are served and the group keeps
-    /// this member (max.poll.interval.ms); what was fetched before the pause took effect is kept, in order.
-    /// </summary>
-    private void WaitForWriter(IConsumer<byte[]?, byte[]?> consumer, InFlightBatch writing)
+    /// <summary>Poll thread: a lane's writer has finished; commit the offsets of what it stored.</summary>
+    private void Complete(IConsumer<byte[]?, byte[]?> consumer, WriteLane lane, InFlightBatch batch)
     {
-        if (writing.Finished.Wait(PollSlice, CancellationToken.None) || !writing.Retrying)
-        {
-            return;
-        }
-
-        if (!_paused || _assignmentChanged)
-        {
-            consumer.Pause(consumer.Assignment);
-            _paused = true;
-            _assignmentChanged = false;
-        }
-
-        if (Consume(consumer, TimeSpan.Zero) is { } record)
-        {
-            Add(record);
-        }
-    }
-
-    /// <summary>Poll thread: the writer has finished; commit the offsets of what it stored.</summary>
-    private void Complete(IConsumer<byte[]?, byte[]?> consumer, InFlightBatch batch)
-    {
-        _writing = null;
+        lane.Writing = null;
         batch.Finished.Dispose();
-        Resume(consumer);
+        if (lane.Paused)
+        {
+            consumer.Resume(PartitionsOf(consumer, lane));
+            lane.Paused = false;
+        }
+
         foreach (var item in batch.Items.Where(i => i.Result is null))
         {
             InFlightBatch.EndAbandoned(item);
@@ -311,7 +363,7 @@ public sealed partial class SyncWorker(
     }
 
     /// <summary>
-    /// Shutdown (SIGTERM): polling has stopped; the batch being written finishes (up to
+    /// Shutdown (SIGTERM): polling has stopped; the batches being written finish (up to
     /// <see cref="ShutdownGrace"/>), then the messages already polled are written too, unless the
     /// database is away (they are left uncommitted for redelivery).
     /// </summary>
@@ -319,32 +371,38 @@ public sealed partial class SyncWorker(
     {
         while (true)
         {
-            if (_writing is { } writing)
+            foreach (var lane in _lanes)
             {
-                writing.Finished.Wait(CancellationToken.None);
-                var abandoned = writing.AbandonedAtShutdown;
-                Complete(consumer, writing);
-                if (abandoned)
+                if (lane.Writing is { } batch && batch.Finished.IsSet)
                 {
-                    // A later batch must not commit offsets past the messages left behind.
-                    break;
+                    // A later batch of this lane must not commit offsets past the messages left behind.
+                    lane.Stopped |= batch.AbandonedAtShutdown;
+                    Complete(consumer, lane, batch);
+                }
+
+                if (lane.Writing is null && !lane.Stopped && lane.Polled.Count > 0 && !hardStop.IsCancellationRequested)
+                {
+                    Start(lane, TakeBatch(lane), stoppingToken, hardStop);
                 }
             }
 
-            if (_polled.Count == 0 || hardStop.IsCancellationRequested)
+            if (_lanes.All(l => l.Writing is null))
             {
                 break;
             }
 
-            Start(TakeBatch(), stoppingToken, hardStop);
+            WaitForAnyWriter(Timeout.InfiniteTimeSpan);
         }
 
-        foreach (var item in _polled)
+        foreach (var lane in _lanes)
         {
-            InFlightBatch.EndAbandoned(item);
-        }
+            foreach (var item in lane.Polled)
+            {
+                InFlightBatch.EndAbandoned(item);
+            }
 
-        _polled.Clear();
+            lane.Polled.Clear();
+        }
     }
 
     private BatchItem ToItem(ConsumeResult<byte[]?, byte[]?> record)
@@ -366,15 +424,6 @@ public sealed partial class SyncWorker(
         var normalised = normalizer.Normalise(message);
         span.TagIdentifiers(normalised);
         return new BatchItem(message, normalised, span);
-    }
-
-    private void Resume(IConsumer<byte[]?, byte[]?> consumer)
-    {
-        if (_paused)
-        {
-            consumer.Resume(consumer.Assignment);
-            _paused = false;
-        }
     }
 
     /// <summary>Commits, per partition, the offset after the last message whose transaction committed (a contiguous prefix).</summary>
@@ -454,18 +503,25 @@ public sealed partial class SyncWorker(
     {
         _groupLastUnsettled = timeProvider.GetTimestamp();
         var revoked = partitions.Select(p => p.TopicPartition).ToHashSet();
-        if (_writing is { } batch)
+        var stored = new List<BatchItem>();
+        foreach (var batch in _lanes.Select(l => l.Writing).OfType<InFlightBatch>())
         {
-            // The revoked partitions' part of the batch being written is either stored by the write
+            // The revoked partitions' part of each batch being written is either stored by the write
             // running now (waited for) or abandoned if that write waits to retry; then the offsets of
-            // what committed are committed, and the new owner reads the rest again.
+            // what committed are committed, and the new owner reads the rest again. Every lane is
+            // asked, not only the revoked partitions' own: it costs nothing when a lane holds none of them.
             if (batch.Revoke(revoked))
             {
                 LogRevokedDuringWrite(revoked);
                 batch.WaitForAttempt(revoked);
             }
 
-            CommitOffsets(consumer, batch.Items.Where(i => revoked.Contains(InFlightBatch.PartitionOf(i))));
+            stored.AddRange(batch.Items.Where(i => revoked.Contains(InFlightBatch.PartitionOf(i))));
+        }
+
+        if (stored.Count > 0)
+        {
+            CommitOffsets(consumer, stored);
         }
         else if (_uncommitted.Keys.Any(revoked.Contains))
         {
@@ -482,7 +538,11 @@ public sealed partial class SyncWorker(
         _groupLastUnsettled = timeProvider.GetTimestamp();
         var lost = partitions.Select(p => p.TopicPartition).ToHashSet();
         // No commit is possible any more, so nothing to wait for: the new owner may already be reading them.
-        _writing?.Revoke(lost);
+        foreach (var lane in _lanes)
+        {
+            lane.Writing?.Revoke(lost);
+        }
+
         Forget(lost);
         LogLost(lost);
     }
@@ -490,12 +550,16 @@ public sealed partial class SyncWorker(
     /// <summary>Drops every uncommitted trace of partitions this instance no longer owns: their polled messages are read again by the new owner.</summary>
     private void Forget(HashSet<TopicPartition> partitions)
     {
-        foreach (var item in _polled.Where(i => partitions.Contains(InFlightBatch.PartitionOf(i))))
+        foreach (var lane in _lanes)
         {
-            InFlightBatch.EndAbandoned(item);
+            foreach (var item in lane.Polled.Where(i => partitions.Contains(InFlightBatch.PartitionOf(i))))
+            {
+                InFlightBatch.EndAbandoned(item);
+            }
+
+            lane.Polled.RemoveAll(i => partitions.Contains(InFlightBatch.PartitionOf(i)));
         }
 
-        _polled.RemoveAll(i => partitions.Contains(InFlightBatch.PartitionOf(i)));
         foreach (var partition in partitions)
         {
             // The new owner starts from what Kafka has; an offset it refused is not ours to send any more.
@@ -506,6 +570,8 @@ public sealed partial class SyncWorker(
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Reads the cached high watermarks (no broker request) and, once per partition, the committed offset.</summary>
     private void RefreshLag(IConsumer<byte[]?, byte[]?> consumer)
@@ -547,8 +613,8 @@ public sealed partial class SyncWorker(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming profile {Profile} topics {Topics} as group {GroupId}")]
-    private partial void LogStarted(string profile, IEnumerable<string> topics, string groupId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming profile {Profile} topics {Topics} as group {GroupId} with {WriteLanes} write lane(s)")]
+    private partial void LogStarted(string profile, IEnumerable<string> topics, string groupId, int writeLanes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer closed and left the group")]
     private partial void LogStopped();

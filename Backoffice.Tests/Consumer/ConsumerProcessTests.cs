@@ -18,6 +18,7 @@ public sealed class ConsumerProcessTests(PostgresDatabaseFixture database, Kafka
             ("Consumer:Profile", "staging", "Consumer:Profile: unknown Kafka profile 'staging'"),
             ("Consumer:Profiles:local:Topics:ledger", "", "Consumer:Profiles:local:Topics:ledger: the topic of stream 'ledger' is missing or empty"),
             ("Consumer:MaxBatchSize", "0", "Consumer:MaxBatchSize must be between 1 and 10000"),
+            ("Consumer:WriteLanes", "17", "Consumer:WriteLanes must be between 1 and 16"),
             ("Pairing:StaleAfter", "-00:00:01", "Pairing:StaleAfter must be positive"),
             ("ConnectionStrings:kafka", "", "ConnectionStrings:kafka (the Kafka bootstrap servers) is required"),
             ("ConnectionStrings:backoffice", "", "ConnectionStrings:backoffice (the Backoffice database) is required"),

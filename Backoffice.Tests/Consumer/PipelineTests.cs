@@ -43,24 +43,34 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
         Assert.Empty(watcher.Violations);
     }
 
-    [Fact]
-    public async Task Partitions_revoked_while_a_batch_is_being_written_and_the_next_collected_are_handed_over_without_loss_or_double_writes()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Partitions_revoked_while_a_batch_is_being_written_and_the_next_collected_are_handed_over_without_loss_or_double_writes(int lanes)
     {
         const int burst = 200;
         const int partitions = 4;
         var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString, ledgerPartitions: partitions, orderPartitions: 1);
-        var blocker = await StoreBlockerAsync();
-        // A long batch window, so the first batch holds the whole first burst (every partition).
-        await using var first = new ConsumerHost(settings, ("Consumer:MaxBatchDelay", "00:00:00.500")).Start();
+        // One blocker per lane: partitions 0 … lanes−1 belong to different lanes, so every lane's
+        // first batch waits in the database and whichever partitions are revoked, a write of
+        // theirs is in flight.
+        var blockers = new List<string>();
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            blockers.Add(await StoreBlockerAsync(lane));
+        }
+
+        // A long batch window, so each lane's first batch holds its share of the whole first burst.
+        await using var first = new ConsumerHost(settings, ("Consumer:MaxBatchDelay", "00:00:00.500"), ("Consumer:WriteLanes", $"{lanes}")).Start();
         using var producer = new TestProducer(kafka.BootstrapServers);
 
-        // The first batch updates the row the test holds locked: its write waits in the database
-        // while the second burst is polled into the next batch.
-        await using var rowLock = await RowLock.TakeAsync(database.DataSource, blocker);
-        await Task.WhenAll(
-            producer.SendAsync(settings.LedgerTopic, blocker, Json.Ledger(blocker, version: 2), partition: 0),
-            SendAsync(producer, settings, 0, burst, partitions));
-        await WaitForLockWaitAsync();
+        // The first batches update the rows the test holds locked: their writes wait in the
+        // database while the second burst is polled into the next batches.
+        await using var rowLock = await RowLock.TakeAsync(database.DataSource, [.. blockers]);
+        await Task.WhenAll(blockers
+            .Select((blocker, lane) => producer.SendAsync(settings.LedgerTopic, blocker, Json.Ledger(blocker, version: 2), partition: lane))
+            .Append(SendAsync(producer, settings, 0, burst, partitions)));
+        await WaitForLockWaitAsync(lanes);
         await SendAsync(producer, settings, burst, 2 * burst, partitions);
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
@@ -75,7 +85,7 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
         await rowLock.ReleaseAsync();
 
         await Eventually.Holds(() => Assert.NotEmpty(second.Services.GetRequiredService<KafkaLagTracker>().Partitions), TimeSpan.FromSeconds(60));
-        const int messages = (2 * burst) + 1;
+        var messages = (2 * burst) + lanes;
         // When the broker refused the revoke-time offset commit (the rebalance outlasted the
         // blocked write on a slow machine), the new owner reads those messages again: at-least-once,
         // absorbed as duplicates. Otherwise nothing is read twice.
@@ -90,7 +100,10 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
 
         Assert.True(second.Messages("ledger", "upserted") > 0, "the second instance stored the revoked partitions' messages");
         Assert.Equal(messages, await CountRowsAsync());
-        Assert.Equal(2, await VersionOfAsync(blocker));
+        foreach (var blocker in blockers)
+        {
+            Assert.Equal(2, await VersionOfAsync(blocker));
+        }
 
         // A commit refused while the group rebalanced goes out with the next one: one more message
         // per partition takes every committed offset to the end, through whichever owner.
@@ -98,6 +111,44 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
         await SendAsync(producer, settings, 2 * burst, (2 * burst) + partitions, partitions);
         await Eventually.Holds(() => Assert.Equal(before + partitions, first.MessagesTotal() + second.MessagesTotal()), TimeSpan.FromSeconds(60));
         await AssertCommittedAtEndAsync(settings, partitions);
+    }
+
+    [Fact]
+    public async Task With_two_lanes_a_blocked_write_holds_back_only_its_own_partitions_and_their_offsets_while_the_other_lane_advances()
+    {
+        const int perPartition = 150;
+        const int partitions = 2;
+        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString, ledgerPartitions: partitions, orderPartitions: 1);
+        var blocker = await StoreBlockerAsync();
+        // Partitions 0 and 1 are in different lanes. Small batches: the blocked lane's next batch
+        // fills up (its partition is paused) while the other lane writes batch after batch.
+        await using var host = new ConsumerHost(settings, ("Consumer:WriteLanes", "2"), ("Consumer:MaxBatchSize", "20")).Start();
+        await using var watcher = CommittedOffsetWatcher.Start(kafka.BootstrapServers, settings, partitions, database.DataSource);
+        using var producer = new TestProducer(kafka.BootstrapServers);
+
+        await using (var rowLock = await RowLock.TakeAsync(database.DataSource, blocker))
+        {
+            await producer.SendAsync(settings.LedgerTopic, blocker, Json.Ledger(blocker, version: 2), partition: 0);
+            await WaitForLockWaitAsync();
+            await SendAsync(producer, settings, 0, partitions * perPartition, partitions);
+
+            // Partition 1 is stored and committed to its end; partition 0 (the blocker first) not at all.
+            await Eventually.Holds(() => Assert.Equal(perPartition, host.Messages("ledger", "upserted")), TimeSpan.FromSeconds(60));
+            await Eventually.Holds(() => Assert.Equal(perPartition, watcher.Committed(1)), TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            Assert.Equal(perPartition, host.MessagesTotal());
+            Assert.Equal(0, watcher.Committed(0));
+            Assert.Equal(perPartition, await CountRowsAsync());
+            await rowLock.ReleaseAsync();
+        }
+
+        const int messages = (partitions * perPartition) + 1;
+        await Eventually.Holds(() => Assert.Equal(messages, host.MessagesTotal()), TimeSpan.FromSeconds(60));
+        await watcher.WaitForCommittedAsync(messages);
+        Assert.Equal((messages, 0L, 0L), (host.Messages("ledger", "upserted"), host.Messages("ledger", "duplicate"), host.Messages("ledger", "stale")));
+        Assert.Equal(messages, await CountRowsAsync());
+        Assert.Equal(2, await VersionOfAsync(blocker));
+        Assert.Empty(watcher.Violations);
     }
 
     [Fact]
@@ -210,6 +261,58 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
         Assert.Empty(watcher.Violations);
     }
 
+    [Fact]
+    public async Task Shutdown_with_two_lanes_drains_the_lane_whose_write_finishes_and_abandons_only_the_partitions_of_the_one_that_cannot()
+    {
+        const int perPartition = 100;
+        const int partitions = 2;
+        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString, ledgerPartitions: partitions, orderPartitions: 1);
+        var stuck = await StoreBlockerAsync(0);
+        var slow = await StoreBlockerAsync(1);
+        var first = new ConsumerHost(settings, ("Consumer:WriteLanes", "2")).Start();
+        using var producer = new TestProducer(kafka.BootstrapServers);
+        await using (var stuckLock = await RowLock.TakeAsync(database.DataSource, stuck))
+        await using (var slowLock = await RowLock.TakeAsync(database.DataSource, slow))
+        {
+            // Partition 0's lane waits for a lock held past the grace period, partition 1's for one
+            // released during the shutdown; both lanes collect a batch behind their write.
+            await Task.WhenAll(
+                producer.SendAsync(settings.LedgerTopic, stuck, Json.Ledger(stuck, version: 2), partition: 0),
+                producer.SendAsync(settings.LedgerTopic, slow, Json.Ledger(slow, version: 2), partition: 1));
+            await WaitForLockWaitAsync(2);
+            await SendAsync(producer, settings, 0, partitions * perPartition, partitions);
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            Assert.Equal(0, first.MessagesTotal());
+
+            var stopwatch = Stopwatch.StartNew();
+            var stopping = first.DisposeAsync().AsTask();
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            await slowLock.ReleaseAsync();
+            await stopping;
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {stopwatch.Elapsed}");
+        }
+
+        // Partition 1 was written and committed to its end; nothing of partition 0 was.
+        Assert.Equal(perPartition + 1, first.Messages("ledger", "upserted"));
+        Assert.Contains(first.Logs, line => line.StartsWith("Shutting down while the database is unavailable", StringComparison.Ordinal));
+        Assert.Equal(perPartition + 1, await CountRowsAsync());
+        await using (var watcher = CommittedOffsetWatcher.Start(kafka.BootstrapServers, settings, partitions, database.DataSource))
+        {
+            await Eventually.Holds(() => Assert.Equal(perPartition + 1, watcher.Committed(1)), TimeSpan.FromSeconds(30));
+            Assert.Equal(0, watcher.Committed(0));
+        }
+
+        // The next instance reads partition 0 again from its committed offset, and only that.
+        await using var second = new ConsumerHost(settings).Start();
+        const int messages = (partitions * perPartition) + 2;
+        await Eventually.Holds(() => Assert.Equal(perPartition + 1, second.MessagesTotal()), TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.Equal((perPartition + 1L, 0L), (second.Messages("ledger", "upserted"), second.Messages("ledger", "duplicate")));
+        Assert.Equal(messages, await CountRowsAsync());
+        Assert.Equal((2L, 2L), (await VersionOfAsync(stuck), await VersionOfAsync(slow)));
+        await AssertCommittedAtEndAsync(settings, partitions);
+    }
+
     private async Task SendAsync(TestProducer producer, ConsumerSettings settings, int from, int to, int partitions)
     {
         await Task.WhenAll(Enumerable.Range(from, to - from).Select(i =>
@@ -217,9 +320,9 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
     }
 
     /// <summary>Stores version 1 of a ledger entry directly (not through Kafka), so every message on the topic is exactly one row.</summary>
-    private async Task<string> StoreBlockerAsync()
+    private async Task<string> StoreBlockerAsync(int n = 0)
     {
-        var txId = $"blocker-{_id}";
+        var txId = n == 0 ? $"blocker-{_id}" : $"blocker-{_id}-{n}";
         await using var insert = database.DataSource.CreateCommand("""
             INSERT INTO bo.ledger_entries (tx_id, wallet_id, entry_type, amount, currency, source_version, ingested_at, first_ingested_at, payload)
             VALUES ($1, 'w-1', 'PAYMENT', 10, 'KRW', 1, now(), now(), '{}')
@@ -229,26 +332,27 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
         return txId;
     }
 
-    /// <summary>Waits until a consumer connection waits for a lock in this database; returns its backend pid.</summary>
-    private async Task<int> WaitForLockWaitAsync()
+    /// <summary>Waits until <paramref name="waiters"/> consumer connections wait for a lock in this database; returns the backend pid of one.</summary>
+    private async Task<int> WaitForLockWaitAsync(int waiters = 1)
     {
         var pid = 0;
         await Eventually.Holds(async () =>
         {
             await using var query = database.DataSource.CreateCommand(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() LIMIT 1");
+                "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
             var found = await query.ExecuteScalarAsync(TestContext.Current.CancellationToken);
-            Assert.NotNull(found);
-            pid = (int)found;
+            var pids = Assert.IsType<int[]>(found);
+            Assert.True(pids.Length >= waiters, $"{pids.Length} of {waiters} writes wait for a lock");
+            pid = pids[0];
         });
         return pid;
     }
 
     private async Task<long> CountRowsAsync()
     {
-        await using var count = database.DataSource.CreateCommand("SELECT count(*) FROM bo.ledger_entries WHERE source_topic IS NOT NULL AND (tx_id LIKE $1 OR tx_id = $2)");
+        await using var count = database.DataSource.CreateCommand("SELECT count(*) FROM bo.ledger_entries WHERE source_topic IS NOT NULL AND (tx_id LIKE $1 OR tx_id LIKE $2)");
         count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"m-{_id}-%" });
-        count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"blocker-{_id}" });
+        count.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"blocker-{_id}%" });
         return (long)(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
@@ -283,13 +387,13 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
             _transaction = transaction;
         }
 
-        public static async Task<RowLock> TakeAsync(NpgsqlDataSource dataSource, string txId)
+        public static async Task<RowLock> TakeAsync(NpgsqlDataSource dataSource, params string[] txIds)
         {
             var connection = await dataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
             var transaction = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
-            await using var lockRow = new NpgsqlCommand("SELECT 1 FROM bo.ledger_entries WHERE tx_id = $1 FOR UPDATE", connection, transaction);
-            lockRow.Parameters.Add(new NpgsqlParameter<string> { TypedValue = txId });
-            await lockRow.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+            await using var lockRow = new NpgsqlCommand("SELECT 1 FROM bo.ledger_entries WHERE tx_id = ANY($1) FOR UPDATE", connection, transaction);
+            lockRow.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = txIds });
+            await lockRow.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
             return new RowLock(connection, transaction);
         }
 
@@ -340,6 +444,9 @@ internal sealed class CommittedOffsetWatcher : IAsyncDisposable
     public int Checks { get; private set; }
 
     public long CommittedTotal => _last.Sum();
+
+    /// <summary>The highest committed offset read so far for <paramref name="partition"/> (0 before any commit).</summary>
+    public long Committed(int partition) => Volatile.Read(ref _last[partition]);
 
     public static CommittedOffsetWatcher Start(string bootstrapServers, ConsumerSettings settings, int partitions, NpgsqlDataSource dataSource)
     {
