@@ -143,7 +143,7 @@ public sealed class TokenCacheOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Distinct tokens remembered at once (each entry is a few KiB: the token's claims).</summary>
-    public int MaxEntries { get; set; } = 10_000;
+    public int MaxEntries { get; set; } = 2_000;
 
     /// <summary>
     /// Longest an entry is used after its validation, even if the token lives longer; it bounds how
