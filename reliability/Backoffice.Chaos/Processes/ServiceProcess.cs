@@ -138,9 +138,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Resident set size (VmRSS of /proc/&lt;pid&gt;/status) in KiB; null once the process is gone.</summary>
-    public long? ResidentKilobytes() => Memory()?.RssKb;
-
     /// <summary>VmRSS and its parts from /proc/&lt;pid&gt;/status; null once the process is gone.</summary>
     public ResidentMemory? Memory()
     {
