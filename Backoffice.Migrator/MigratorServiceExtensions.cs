@@ -28,7 +28,7 @@ internal static class MigratorServiceExtensions
             builder.Services.AddSingleton(new MigrationTarget(connectionString));
         }
 
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource("Npgsql"));
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
         builder.Services.AddSingleton<MigrationRunner>();
         return builder;
     }
