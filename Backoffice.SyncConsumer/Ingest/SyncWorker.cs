@@ -189,9 +189,13 @@ public sealed partial class SyncWorker(
         // A batch is the first message plus what arrives within MaxBatchDelay, and keeps growing
         // while its lane's writer is still busy with the previous one (it is cut at MaxBatchSize).
         var timeout = writing ? WriterCheckSlice : PollSlice;
-        foreach (var lane in _lanes.Where(l => l.Polled.Count > 0 && l.Writing is null))
+        // Plain loops here and in Backpressure: this runs once per polled message.
+        foreach (var lane in _lanes)
         {
-            timeout = Min(timeout, Max(TimeSpan.Zero, _options.MaxBatchDelay - timeProvider.GetElapsedTime(lane.WindowStartedAt)));
+            if (lane.Polled.Count > 0 && lane.Writing is null)
+            {
+                timeout = Min(timeout, Max(TimeSpan.Zero, _options.MaxBatchDelay - timeProvider.GetElapsedTime(lane.WindowStartedAt)));
+            }
         }
 
         if (Consume(consumer, timeout) is { } record)
@@ -213,7 +217,13 @@ public sealed partial class SyncWorker(
     /// </summary>
     private bool Backpressure(IConsumer<byte[]?, byte[]?> consumer)
     {
-        if (_lanes.Where(l => !l.Paused).Sum(l => l.Polled.Count) >= _lanes.Length * _options.MaxBatchSize)
+        var buffered = 0;
+        foreach (var lane in _lanes)
+        {
+            buffered += lane.Paused ? 0 : lane.Polled.Count;
+        }
+
+        if (buffered >= _lanes.Length * _options.MaxBatchSize)
         {
             if (WaitForAnyWriter(PollSlice))
             {
