@@ -1,4 +1,5 @@
 using System.Net;
+using Backoffice.Api.Limits;
 using Backoffice.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 using IPNetwork = System.Net.IPNetwork;
@@ -18,6 +19,8 @@ public static class AuditExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AuditWriter>());
+        builder.Services.AddSingleton<LookupAuditFilter>();
+        builder.Services.AddSingleton<QueryTimeoutFilter>();
 
         var proxies = ReadTrustedProxies(builder.Configuration);
         if (proxies.Count > 0)

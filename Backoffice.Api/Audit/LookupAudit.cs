@@ -28,7 +28,20 @@ public static class LookupAuditExtensions
     /// the looked-up id.
     /// </summary>
     public static RouteHandlerBuilder WithLookupAudit(this RouteHandlerBuilder builder, LookupAuditMetadata metadata) =>
-        builder.WithMetadata(metadata).AddEndpointFilter<LookupAuditFilter>().AddEndpointFilter<QueryTimeoutFilter>();
+        builder.WithMetadata(metadata)
+            .AddEndpointFilterFactory(static (context, next) => Shared<LookupAuditFilter>(context, next))
+            .AddEndpointFilterFactory(static (context, next) => Shared<QueryTimeoutFilter>(context, next));
+
+    /// <summary>
+    /// The filter's one instance (both are stateless singletons): <c>AddEndpointFilter&lt;T&gt;</c>
+    /// would build a new one, resolving its dependencies, on every request.
+    /// </summary>
+    private static EndpointFilterDelegate Shared<TFilter>(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+        where TFilter : IEndpointFilter
+    {
+        var filter = context.ApplicationServices.GetRequiredService<TFilter>();
+        return invocation => filter.InvokeAsync(invocation, next);
+    }
 }
 
 /// <summary>

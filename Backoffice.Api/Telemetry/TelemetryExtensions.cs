@@ -8,18 +8,29 @@ namespace Backoffice.Api.Telemetry;
 public static class TelemetryExtensions
 {
     /// <summary>
-    /// The API's own meter (request, auth and database metrics) plus Npgsql's metrics and spans, on
-    /// top of what ServiceDefaults exports (ASP.NET Core, HTTP client, runtime; OTLP and /metrics).
+    /// The API's own meter (request, auth and database metrics) plus Npgsql's metrics, on top of
+    /// what ServiceDefaults exports (ASP.NET Core, HTTP client, runtime; OTLP and /metrics); and
+    /// Npgsql's spans when traces are exported (OTLP, e.g. to the Aspire dashboard). Without an
+    /// exporter no span is recorded, but every request still has its W3C trace id
+    /// (<see cref="RequestTraceContext"/>), which problems and audit rows carry.
     /// </summary>
     public static IHostApplicationBuilder AddApiTelemetry(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiMetrics>();
-        builder.Services.AddOpenTelemetry()
+        var openTelemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter(ApiMetrics.MeterName)
-                .AddNpgsqlInstrumentation())
-            .WithTracing(tracing => tracing.AddNpgsql());
+                .AddNpgsqlInstrumentation());
+        if (builder.IsOtlpExporterConfigured())
+        {
+            openTelemetry.WithTracing(tracing => tracing.AddNpgsql());
+        }
+        else
+        {
+            builder.Services.AddHostedService<RequestTraceContext>();
+        }
+
         return builder;
     }
 

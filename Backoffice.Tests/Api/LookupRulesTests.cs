@@ -23,6 +23,36 @@ public sealed class LookupRulesTests
         Assert.Equal(utc, Timestamps.Format(new DateTimeOffset(value.UtcTicks / 10 * 10, TimeSpan.Zero)));
     }
 
+    [Fact]
+    public void Timestamps_are_written_as_the_custom_format_yyyy_MM_ddTHH_mm_ss_FFFFFF_Z_would()
+    {
+        var random = new Random(42);
+        var values = new List<DateTimeOffset>
+        {
+            DateTimeOffset.UnixEpoch,
+            new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero).AddTicks(9_999_999),
+            new DateTimeOffset(2026, 11, 25, 1, 2, 3, TimeSpan.FromHours(9)),
+            new DateTimeOffset(2026, 11, 25, 1, 2, 3, TimeSpan.Zero).AddTicks(10),
+            new DateTimeOffset(2026, 11, 25, 1, 2, 3, TimeSpan.Zero).AddTicks(9),
+            new DateTimeOffset(2026, 11, 25, 1, 2, 3, TimeSpan.Zero).AddTicks(1_000_000),
+        };
+        for (var i = 0; i < 10_000; i++)
+        {
+            var ticks = random.NextInt64(TimeSpan.TicksPerDay, DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerDay);
+            values.Add(new DateTimeOffset(i % 2 == 0 ? ticks : ticks / 10 * 10, TimeSpan.Zero)
+                .ToOffset(TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60))));
+        }
+
+        Span<char> buffer = stackalloc char[32];
+        foreach (var value in values)
+        {
+            var expected = value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, Timestamps.Format(value));
+            Assert.Equal(expected, buffer[..Timestamps.FormatTo(value, buffer)].ToString());
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("2026-11-25")]
