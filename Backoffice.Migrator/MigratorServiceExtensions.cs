@@ -28,7 +28,11 @@ internal static class MigratorServiceExtensions
             builder.Services.AddSingleton(new MigrationTarget(connectionString));
         }
 
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
+        if (builder.IsOtlpExporterConfigured())
+        {
+            // Spans only where they are exported, as ServiceDefaults registers tracing.
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource("Npgsql"));
+        }
         builder.Services.AddSingleton<MigrationRunner>();
         return builder;
     }
