@@ -57,8 +57,8 @@ public static class Extensions
         // Spans are only recorded when they have somewhere to go. Without an exporter a tracer
         // provider would still sample every request and every database command, fill their tags and
         // drop them: measurable CPU and allocation per request for nothing (docs/benchmarks.md,
-        // "Lookups: CPU per request"). W3C trace context still flows without it (ASP.NET Core starts
-        // the request's activity from an incoming traceparent either way).
+        // "Lookups: CPU per request"). A service that needs each request's W3C trace id without an
+        // exporter keeps the request activity with a listener of its own (the API's RequestTraceContext).
         if (builder.IsOtlpExporterConfigured())
         {
             openTelemetry
