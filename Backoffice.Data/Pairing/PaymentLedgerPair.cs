@@ -20,6 +20,9 @@ public sealed class PaymentLedgerPair
 
 public static class PairingStatuses
 {
+    /// <summary>Not a stored status: the <c>from</c> of a new pair and the <c>to</c> of a removed one in <c>pairing_status_changes_total</c>.</summary>
+    public const string NoPair = "NONE";
+
     public const string Complete = "COMPLETE";
     public const string Incomplete = "INCOMPLETE";
     public const string Unknown = "UNKNOWN";
@@ -34,4 +37,10 @@ public static class PairingReasons
     public const string CurrencyMismatch = "CURRENCY_MISMATCH";
     /// <summary>Reported by the API only: an entry without related_id has no pair row.</summary>
     public const string NoRelatedId = "NO_RELATED_ID";
+}
+
+public static class RelatedTypes
+{
+    /// <summary>The <c>related_type</c> of a leg that has a <c>related_id</c> but no type (§2.1).</summary>
+    public const string PaymentOrder = "PAYMENT_ORDER";
 }

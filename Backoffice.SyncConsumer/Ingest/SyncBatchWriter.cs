@@ -1,9 +1,9 @@
 using System.Data;
 using Backoffice.Data.Dlq;
+using Backoffice.Data.Pairing;
 using Backoffice.Data.Sync;
 using Backoffice.SyncConsumer.Dlq;
 using Backoffice.SyncConsumer.Normalisation;
-using Backoffice.SyncConsumer.Pairing;
 using Npgsql;
 
 namespace Backoffice.SyncConsumer.Ingest;
@@ -13,7 +13,7 @@ namespace Backoffice.SyncConsumer.Ingest;
 public sealed record WriteRejection(string Message, bool Minimal = false);
 
 /// <summary>What one committed transaction did beyond the per-message results.</summary>
-public sealed record BatchCommit(DateTimeOffset CommittedAt, IReadOnlyList<PairRecomputation> PairChanges);
+public sealed record BatchCommit(DateTimeOffset CommittedAt, IReadOnlyList<PairChange> PairChanges);
 
 /// <summary>
 /// Writes a batch in one transaction (§3–§6): ledger upsert, pairing of every related_id the
@@ -76,18 +76,16 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-        // Three round trips at most before the commit: the ledger upsert; the pair locks and reads
-        // of the keys it touched; the pair writes with the payment order and DLQ upserts (in this
-        // lock order: ledger rows, pair keys, order rows, the same in every transaction).
+        // Two round trips at most before the commit: the ledger upsert; then the pair locks and the
+        // recomputation of the keys it touched with the payment order and DLQ upserts (in this lock
+        // order: ledger rows, pair keys, order rows, the same in every transaction).
         var ledgerWinners = ledgerGroups.Select(g => g.Winner).ToList();
         var first = new SyncRoundTrip();
         var ledgerOutcomes = LedgerUpsert.Add(first, ledgerWinners.Select(w => ToRow(w.Item, w.Event)).ToList());
-        var last = first;
-        IReadOnlyList<PairRecomputation> pairChanges = [];
+        var touched = new SortedSet<string>(StringComparer.Ordinal);
         if (!first.IsEmpty)
         {
             await first.ExecuteAsync(connection, transaction, cancellationToken);
-            var touched = new SortedSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < ledgerWinners.Count; i++)
             {
                 var outcome = ledgerOutcomes.Value[i];
@@ -99,14 +97,10 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
                     AddIfPresent(touched, outcome.PreviousRelatedId);
                 }
             }
-
-            last = new SyncRoundTrip();
-            if (touched.Count > 0)
-            {
-                pairChanges = await RepairAsync(connection, transaction, touched, last, cancellationToken);
-            }
         }
 
+        var last = new SyncRoundTrip();
+        var pairChanges = PairUpsert.AddRecompute(last, touched);
         var orderWinners = orderGroups.Select(g => g.Winner).ToList();
         var orderOutcomes = PaymentOrderUpsert.Add(last, orderWinners.Select(w => ToRow(w.Item, w.Event)).ToList());
         DlqUpsert.Add(last, dlq);
@@ -125,33 +119,7 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
             item.DlqErrorCode = dlqCodes.GetValueOrDefault(item);
         }
 
-        return new BatchCommit(committedAt, pairChanges);
-    }
-
-    /// <summary>Locks and reads the pairs of <paramref name="relatedIds"/>, recomputes them, and queues their writes on <paramref name="writes"/>.</summary>
-    private static async Task<IReadOnlyList<PairRecomputation>> RepairAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        IReadOnlyCollection<string> relatedIds,
-        SyncRoundTrip writes,
-        CancellationToken cancellationToken)
-    {
-        var read = new SyncRoundTrip();
-        var snapshot = PairUpsert.AddLockAndRead(read, relatedIds);
-        await read.ExecuteAsync(connection, transaction, cancellationToken);
-        var changes = relatedIds
-            .Select(id => PairingCalculator.Recompute(
-                id,
-                snapshot.Value.LegsByRelatedId.GetValueOrDefault(id) ?? [],
-                snapshot.Value.PairsByRelatedId.GetValueOrDefault(id),
-                snapshot.Value.TransactionTime))
-            .Where(c => c.Changed)
-            .ToList();
-        PairUpsert.AddWrite(
-            writes,
-            changes.Select(c => c.Row).OfType<Data.Pairing.PaymentLedgerPair>().ToList(),
-            changes.Where(c => c.Row is null).Select(c => c.RelatedId).ToList());
-        return changes;
+        return new BatchCommit(committedAt, pairChanges.Value);
     }
 
     private static void AddIfPresent(SortedSet<string> set, string? value)
@@ -177,7 +145,7 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
         e.Amount,
         e.Currency,
         e.RelatedId,
-        e.RelatedType ?? (e.RelatedId is null ? null : PairingCalculator.DefaultRelatedType),
+        e.RelatedType ?? (e.RelatedId is null ? null : RelatedTypes.PaymentOrder),
         e.Status,
         e.OccurredAt,
         e.UpdatedAt,

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Backoffice.Data.Sync;
 using Backoffice.SyncConsumer.Ingest;
 using Backoffice.SyncConsumer.Normalisation;
-using Backoffice.SyncConsumer.Pairing;
 using Backoffice.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -63,7 +62,7 @@ public sealed class ConvergencePropertyTests(PostgresDatabaseFixture database) :
 
         var expectedPairs = expected.Where(e => e.RelatedId is not null)
             .GroupBy(e => e.RelatedId!)
-            .Select(g => (Key: g.Key, State: PairingCalculator.Calculate([.. g.Select(e => new PairLeg(g.Key, null, e.TxId, e.EntryType, e.Amount, e.Currency, T0))])!))
+            .Select(g => (Key: g.Key, State: PairingModel.Expected([.. g.Select(e => new ModelLeg(e.TxId, e.EntryType, e.Amount, e.Currency))])!))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => (p.Key, p.State.Status, p.State.Reason, p.State.PaymentTxId, p.State.ReceiveTxId, p.State.LegCount))
             .ToList();

@@ -1,7 +1,6 @@
 using Backoffice.Data.Pairing;
 using Backoffice.Data.Sync;
 using Backoffice.SyncConsumer.Ingest;
-using Backoffice.SyncConsumer.Pairing;
 using Backoffice.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,7 +28,7 @@ public sealed class PairingWriteTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal(waiting.FirstLegAt, complete.FirstLegAt);
         Assert.NotNull(complete.CompletedAt);
         Assert.Equal(complete.CompletedAt, complete.StatusChangedAt);
-        Assert.Equal(PairingCalculator.DefaultRelatedType, complete.RelatedType);
+        Assert.Equal(RelatedTypes.PaymentOrder, complete.RelatedType);
     }
 
     [Fact]

@@ -23,7 +23,8 @@ internal static class WritePath
         string? status = null,
         string walletId = "w-1",
         DateTimeOffset? occurredAt = null,
-        int partition = 0)
+        int partition = 0,
+        string? relatedType = null)
     {
         var payload = JsonSerializer.Serialize(new
         {
@@ -37,7 +38,7 @@ internal static class WritePath
             updated_at = updatedAt,
             source_version = version,
         });
-        var e = new LedgerEvent(txId, walletId, entryType, amount, currency, relatedId, relatedId is null ? null : "PAYMENT_ORDER", status, occurredAt, updatedAt, version, $"evt-{txId}-{version}", null, payload);
+        var e = new LedgerEvent(txId, walletId, entryType, amount, currency, relatedId, relatedType ?? (relatedId is null ? null : "PAYMENT_ORDER"), status, occurredAt, updatedAt, version, $"evt-{txId}-{version}", null, payload);
         return new BatchItem(Message(StreamKind.Ledger, LedgerTopic, partition, txId, payload), new NormalisationResult.Ledger(e, []));
     }
 
