@@ -39,7 +39,9 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
         // 2. Baseline: COPY + merge on the same server, then a checkpoint so its writes do not land in the consumer's run.
         await BenchPostgres.ExecuteAsync(consumerDb, "CHECKPOINT", cancellationToken);
         await BenchPostgres.ResetStatementsAsync(baselineDb, cancellationToken);
+        var baselineDatabaseCpu = CpuMeter.PostgresCpuSeconds(postgres.Server.DataDirectory);
         var baseline = await CopyMergeBaseline.RunAsync(context, baselineDb, valid, deliveries);
+        baseline["postgres_cpu_seconds"] = BenchResult.Round(CpuMeter.PostgresCpuSeconds(postgres.Server.DataDirectory) - baselineDatabaseCpu, 2);
         baseline["top_statements"] = await BenchPostgres.TopStatementsAsync(baselineDb, 5, cancellationToken);
         await CheckRowsAsync(baselineDb, expected, "baseline");
         baseline["matches_oracle"] = true;
@@ -49,7 +51,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
         await BenchPostgres.ExecuteAsync(baselineDb, "DROP TABLE bench_stage_ledger, bench_stage_orders; CHECKPOINT", cancellationToken);
 
         // 3. The consumer drains the topics.
-        var product = await RunConsumerAsync(kafka, consumerDb, expected, produced.Delivered);
+        var product = await RunConsumerAsync(kafka, postgres, consumerDb, expected, produced.Delivered);
         result["consumer"] = product;
 
         var consumerRate = product["events_per_second"]!.GetValue<double>();
@@ -113,10 +115,11 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
         return (expected, valid, deliveries, produced, started.Elapsed);
     }
 
-    private async Task<JsonObject> RunConsumerAsync(BenchKafka kafka, string connectionString, ExpectedState expected, long messages)
+    private async Task<JsonObject> RunConsumerAsync(BenchKafka kafka, BenchPostgres postgres, string connectionString, ExpectedState expected, long messages)
     {
         var cancellationToken = context.CancellationToken;
         await BenchPostgres.ResetStatementsAsync(connectionString, cancellationToken);
+        var databaseCpu = CpuMeter.PostgresCpuSeconds(postgres.Server.DataDirectory);
         var cpu = new CpuMeter();
         var clock = Stopwatch.StartNew();
         var consumer = await ServiceLauncher.StartConsumerAsync(context, "ingest-consumer", connectionString, kafka.BootstrapServers);
@@ -158,6 +161,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
         var drained = clock.Elapsed;
         var busyCores = cpu.BusyCores();
         var consumerCpu = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
+        databaseCpu = CpuMeter.PostgresCpuSeconds(postgres.Server.DataDirectory) - databaseCpu;
         context.Log($"consumer counted all {messages:N0} messages after {drained.TotalSeconds:0.0} s (incl. {consumer.StartupTime.TotalSeconds:0.0} s start-up)");
 
         // Everything committed: offsets at the end, tables as the oracle says.
@@ -205,6 +209,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["mean_batch_size"] = BenchResult.Round(batchSize.Count == 0 ? 0 : messages / batches, 1),
             ["mean_batch_seconds"] = BenchResult.Round(batches == 0 ? 0 : batchSeconds / batches, 4),
             ["machine_busy_cores"] = BenchResult.Round(busyCores, 2),
+            ["postgres_cpu_seconds"] = BenchResult.Round(databaseCpu, 2),
             ["progress"] = progress,
             ["process"] = consumer.Describe(consumerCpu),
             ["matches_oracle"] = true,
