@@ -9,12 +9,6 @@ namespace Backoffice.Data.Sync;
 /// </summary>
 public static class LedgerUpsert
 {
-    // Locks the rows that already exist, in key order (no deadlock between two batches), so the
-    // next statement's snapshot is the row it will conflict with: the outcome and the previous
-    // related_id read from that snapshot are exact.
-    private const string LockExisting =
-        "SELECT 1 FROM bo.ledger_entries WHERE tx_id = ANY($1) ORDER BY tx_id FOR UPDATE";
-
     private static readonly string Upsert = $"""
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[],
@@ -23,6 +17,18 @@ public static class LedgerUpsert
                 AS t(tx_id, wallet_id, entry_type, amount, currency, related_id, related_type,
                      status, occurred_at, updated_at, source_version, event_id,
                      source_topic, source_partition, source_offset, payload, ord)
+        ),
+        -- The rows that already exist, locked in key order (no deadlock between two batches) before
+        -- anything is inserted (the one-time filter below), as they are now: under READ COMMITTED a
+        -- row another transaction changed while this one waited is returned in its newest version.
+        -- The upsert then conflicts with exactly these versions (ours until the commit), so the
+        -- outcomes read from them are exact; one index probe per key locks and reads the row.
+        before AS MATERIALIZED (
+            SELECT tx_id, related_id, updated_at, source_version, ingested_at
+            FROM bo.ledger_entries
+            WHERE tx_id = ANY($1)
+            ORDER BY tx_id
+            FOR UPDATE
         ),
         applied AS (
             INSERT INTO bo.ledger_entries AS stored (
@@ -33,6 +39,7 @@ public static class LedgerUpsert
                    occurred_at, updated_at, source_version, now(), now(), event_id,
                    source_topic, source_partition, source_offset, payload::jsonb
             FROM input
+            WHERE (SELECT count(*) FROM before) >= 0
             -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
             ORDER BY tx_id
             ON CONFLICT (tx_id) DO UPDATE SET
@@ -66,7 +73,7 @@ public static class LedgerUpsert
                before.related_id
         FROM input
         LEFT JOIN applied ON applied.tx_id = input.tx_id
-        LEFT JOIN bo.ledger_entries AS before ON before.tx_id = input.tx_id
+        LEFT JOIN before ON before.tx_id = input.tx_id
         """;
 
     /// <summary>Upserts <paramref name="rows"/> (distinct <c>tx_id</c>s) and returns one result per row, in order.</summary>
@@ -95,7 +102,6 @@ public static class LedgerUpsert
         }
 
         var txIds = rows.Select(r => r.TxId).ToArray();
-        trip.Add(new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(txIds) } }, read: null);
         trip.Add(
             new NpgsqlBatchCommand(Upsert)
             {

@@ -5,9 +5,6 @@ namespace Backoffice.Data.Sync;
 /// <summary>Set-based last-writer-wins upsert of payment orders (§3), the same shape as <see cref="LedgerUpsert"/>.</summary>
 public static class PaymentOrderUpsert
 {
-    private const string LockExisting =
-        "SELECT 1 FROM bo.payment_orders WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE";
-
     private static readonly string Upsert = $"""
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[],
@@ -16,6 +13,18 @@ public static class PaymentOrderUpsert
                 AS t(order_id, status, amount, currency, payer_wallet_id, payee_wallet_id,
                      created_at, updated_at, source_version, event_id,
                      source_topic, source_partition, source_offset, payload, ord)
+        ),
+        -- The rows that already exist, locked in key order (no deadlock between two batches) before
+        -- anything is inserted (the one-time filter below), as they are now: under READ COMMITTED a
+        -- row another transaction changed while this one waited is returned in its newest version.
+        -- The upsert then conflicts with exactly these versions (ours until the commit), so the
+        -- outcomes read from them are exact; one index probe per key locks and reads the row.
+        before AS MATERIALIZED (
+            SELECT order_id, updated_at, source_version, ingested_at
+            FROM bo.payment_orders
+            WHERE order_id = ANY($1)
+            ORDER BY order_id
+            FOR UPDATE
         ),
         applied AS (
             INSERT INTO bo.payment_orders AS stored (
@@ -26,6 +35,7 @@ public static class PaymentOrderUpsert
                    source_version, now(), now(), event_id,
                    source_topic, source_partition, source_offset, payload::jsonb
             FROM input
+            WHERE (SELECT count(*) FROM before) >= 0
             -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
             ORDER BY order_id
             ON CONFLICT (order_id) DO UPDATE SET
@@ -56,7 +66,7 @@ public static class PaymentOrderUpsert
                END
         FROM input
         LEFT JOIN applied ON applied.order_id = input.order_id
-        LEFT JOIN bo.payment_orders AS before ON before.order_id = input.order_id
+        LEFT JOIN before ON before.order_id = input.order_id
         """;
 
     /// <summary>Queues the row locks and the upsert of <paramref name="rows"/> (distinct <c>order_id</c>s); one outcome per row, in order.</summary>
@@ -71,7 +81,6 @@ public static class PaymentOrderUpsert
         }
 
         var orderIds = rows.Select(r => r.OrderId).ToArray();
-        trip.Add(new NpgsqlBatchCommand(LockExisting) { Parameters = { SqlArrays.Text(orderIds) } }, read: null);
         trip.Add(
             new NpgsqlBatchCommand(Upsert)
             {
