@@ -19,6 +19,8 @@ public static class SyncConsumerExtensions
     /// <summary>The host's shutdown budget: stop polling, finish the batch, commit, leave the group (§5).</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
+    private const string ForceCustomPlans = "-c plan_cache_mode=force_custom_plan";
+
     /// <summary>
     /// Everything the Sync Consumer runs: the consume loop, its database and Kafka clients, metrics,
     /// tracing and readiness checks. Configured only by <c>ConnectionStrings:backoffice</c>,
@@ -35,7 +37,7 @@ public static class SyncConsumerExtensions
             throw new InvalidSettingsException($"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required.");
         }
 
-        services.AddBoDbContext(connectionString);
+        services.AddBoDbContext(connectionString, PrepareStatements);
         if (builder.Configuration["Logging:LogLevel:Npgsql"] is null)
         {
             // Npgsql logs every command at Information: thousands of lines a second at full speed.
@@ -69,5 +71,28 @@ public static class SyncConsumerExtensions
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ConsumerMetrics.MeterName));
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(ConsumerTracing.SourceName).AddNpgsql());
         return builder;
+    }
+
+    /// <summary>
+    /// The consumer sends the same few statements thousands of times a minute. Prepared, they are
+    /// parsed and analysed once per connection and their text is not sent again; plans stay custom,
+    /// made from each batch's own arrays, because generic plans of these statements, chosen while
+    /// the tables had no statistics, were far slower (docs/benchmarks.md). A connection string that
+    /// sets either setting keeps its own value.
+    /// </summary>
+    internal static void PrepareStatements(NpgsqlDataSourceBuilder dataSource)
+    {
+        var settings = dataSource.ConnectionStringBuilder;
+        if (settings.MaxAutoPrepare == 0)
+        {
+            settings.MaxAutoPrepare = 32;
+        }
+
+        if (settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
+        {
+            settings.Options = string.IsNullOrWhiteSpace(settings.Options)
+                ? ForceCustomPlans
+                : $"{settings.Options} {ForceCustomPlans}";
+        }
     }
 }
