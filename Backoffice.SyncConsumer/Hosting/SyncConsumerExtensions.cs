@@ -80,7 +80,7 @@ public static class SyncConsumerExtensions
     /// the tables had no statistics, were far slower (docs/benchmarks.md). A connection string that
     /// sets either setting keeps its own value.
     /// </summary>
-    internal static void PrepareStatements(NpgsqlDataSourceBuilder dataSource)
+    public static void PrepareStatements(NpgsqlDataSourceBuilder dataSource)
     {
         var settings = dataSource.ConnectionStringBuilder;
         if (settings.MaxAutoPrepare == 0)
