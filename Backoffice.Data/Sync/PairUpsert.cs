@@ -51,6 +51,50 @@ public static class PairUpsert
     private const string Payment = EntryTypes.Payment;
     private const string Receive = EntryTypes.Receive;
 
+    /// <summary>
+    /// §4's aggregates of one key's legs, as a select list over rows with the ledger's leg columns,
+    /// grouped by <c>related_id</c>: p, r, the single legs' ids and amounts, the number of distinct
+    /// currencies (an absent one counts as a value of its own), first_leg_at.
+    /// </summary>
+    public static readonly string LegAggregates = $"""
+        min(related_type COLLATE "C") AS related_type,
+        count(*) FILTER (WHERE entry_type = '{Payment}') AS p,
+        count(*) FILTER (WHERE entry_type = '{Receive}') AS r,
+        count(*) AS leg_count,
+        min(tx_id) FILTER (WHERE entry_type = '{Payment}') AS payment_tx_id,
+        min(tx_id) FILTER (WHERE entry_type = '{Receive}') AS receive_tx_id,
+        min(amount) FILTER (WHERE entry_type = '{Payment}') AS payment_amount,
+        min(amount) FILTER (WHERE entry_type = '{Receive}') AS receive_amount,
+        count(DISTINCT currency) + max(CASE WHEN currency IS NULL THEN 1 ELSE 0 END) AS currencies,
+        min(currency) AS currency,
+        min(first_ingested_at) AS first_leg_at
+        """;
+
+    /// <summary>
+    /// §4's table as a select list over <see cref="LegAggregates"/>: the pair row's columns from
+    /// related_type to first_leg_at, in the table's order. The baseline benchmark states the rules
+    /// with the same text.
+    /// </summary>
+    public static readonly string PairRow = $"""
+        COALESCE(related_type, '{RelatedTypes.PaymentOrder}') AS related_type,
+        CASE WHEN p > 1 OR r > 1 THEN '{Unknown}'
+             WHEN p + r = 1 THEN '{Incomplete}'
+             WHEN currencies > 1 OR payment_amount <> receive_amount THEN '{Unknown}'
+             ELSE '{Complete}' END AS pairing_status,
+        CASE WHEN p > 1 OR r > 1 THEN '{PairingReasons.DuplicateLeg}'
+             WHEN r = 0 THEN '{PairingReasons.WaitingForReceive}'
+             WHEN p = 0 THEN '{PairingReasons.WaitingForPayment}'
+             WHEN currencies > 1 THEN '{PairingReasons.CurrencyMismatch}'
+             WHEN payment_amount <> receive_amount THEN '{PairingReasons.AmountMismatch}' END AS pairing_reason,
+        CASE WHEN p = 1 THEN payment_tx_id END AS payment_tx_id,
+        CASE WHEN r = 1 THEN receive_tx_id END AS receive_tx_id,
+        CASE WHEN p = 1 THEN payment_amount END AS payment_amount,
+        CASE WHEN r = 1 THEN receive_amount END AS receive_amount,
+        CASE WHEN currencies = 1 THEN currency END AS currency,
+        leg_count::int AS leg_count,
+        first_leg_at
+        """;
+
     // Reads: one index probe per key, whatever the tables' statistics say. The obvious
     // `WHERE related_id = ANY($1)` (or a join to unnest($1)) is planned from statistics, and a
     // table that is new and growing fast (a first load, a replay into a fresh database) has none:
@@ -72,17 +116,7 @@ public static class PairUpsert
         ),
         legs AS (
             SELECT related_id,
-                   min(related_type COLLATE "C") AS related_type,
-                   count(*) FILTER (WHERE entry_type = '{Payment}') AS p,
-                   count(*) FILTER (WHERE entry_type = '{Receive}') AS r,
-                   count(*) AS leg_count,
-                   min(tx_id) FILTER (WHERE entry_type = '{Payment}') AS payment_tx_id,
-                   min(tx_id) FILTER (WHERE entry_type = '{Receive}') AS receive_tx_id,
-                   min(amount) FILTER (WHERE entry_type = '{Payment}') AS payment_amount,
-                   min(amount) FILTER (WHERE entry_type = '{Receive}') AS receive_amount,
-                   count(DISTINCT currency) + max(CASE WHEN currency IS NULL THEN 1 ELSE 0 END) AS currencies,
-                   min(currency) AS currency,
-                   min(first_ingested_at) AS first_leg_at
+                   {LegAggregates}
             FROM keys
             CROSS JOIN LATERAL (
                 SELECT related_id, related_type, tx_id, entry_type, amount, currency, first_ingested_at
@@ -94,23 +128,7 @@ public static class PairUpsert
         ),
         computed AS (
             SELECT related_id,
-                   COALESCE(related_type, '{RelatedTypes.PaymentOrder}') AS related_type,
-                   CASE WHEN p > 1 OR r > 1 THEN '{Unknown}'
-                        WHEN p + r = 1 THEN '{Incomplete}'
-                        WHEN currencies > 1 OR payment_amount <> receive_amount THEN '{Unknown}'
-                        ELSE '{Complete}' END AS pairing_status,
-                   CASE WHEN p > 1 OR r > 1 THEN '{PairingReasons.DuplicateLeg}'
-                        WHEN r = 0 THEN '{PairingReasons.WaitingForReceive}'
-                        WHEN p = 0 THEN '{PairingReasons.WaitingForPayment}'
-                        WHEN currencies > 1 THEN '{PairingReasons.CurrencyMismatch}'
-                        WHEN payment_amount <> receive_amount THEN '{PairingReasons.AmountMismatch}' END AS pairing_reason,
-                   CASE WHEN p = 1 THEN payment_tx_id END AS payment_tx_id,
-                   CASE WHEN r = 1 THEN receive_tx_id END AS receive_tx_id,
-                   CASE WHEN p = 1 THEN payment_amount END AS payment_amount,
-                   CASE WHEN r = 1 THEN receive_amount END AS receive_amount,
-                   CASE WHEN currencies = 1 THEN currency END AS currency,
-                   leg_count::int AS leg_count,
-                   first_leg_at
+                   {PairRow}
             FROM legs
         ),
         next AS (

@@ -85,40 +85,21 @@ public static class CopyMergeBaseline
         WHERE {VersionOrder.IsNewer("excluded", "stored")}
         """;
 
-    /// <summary>§4 as one statement: p PAYMENT and r RECEIVE legs per related_id decide status and reason.</summary>
-    private const string RecomputePairs = """
+    /// <summary>
+    /// §4 as one statement over every key: the product's own rules (<see cref="PairUpsert.LegAggregates"/>,
+    /// <see cref="PairUpsert.PairRow"/>) over all legs at once, grouped by a scan of the table.
+    /// </summary>
+    private static readonly string RecomputePairs = $"""
         INSERT INTO bo.payment_ledger_pairs AS stored (
             related_id, related_type, pairing_status, pairing_reason, payment_tx_id, receive_tx_id,
             payment_amount, receive_amount, currency, leg_count, first_leg_at, completed_at, status_changed_at)
-        SELECT related_id, related_type, status, reason,
-               CASE WHEN p = 1 THEN payment_tx_id END, CASE WHEN r = 1 THEN receive_tx_id END,
-               CASE WHEN p = 1 THEN payment_amount END, CASE WHEN r = 1 THEN receive_amount END,
-               CASE WHEN currencies = 1 THEN currency END,
-               p + r, first_leg_at, CASE WHEN status = 'COMPLETE' THEN now() END, now()
+        SELECT pairs.*, CASE WHEN pairing_status = 'COMPLETE' THEN now() END, now()
         FROM (
-            SELECT *,
-                   CASE WHEN p > 1 OR r > 1 THEN 'UNKNOWN'
-                        WHEN p + r = 1 THEN 'INCOMPLETE'
-                        WHEN currencies > 1 OR payment_amount <> receive_amount THEN 'UNKNOWN'
-                        ELSE 'COMPLETE' END AS status,
-                   CASE WHEN p > 1 OR r > 1 THEN 'DUPLICATE_LEG'
-                        WHEN p = 1 AND r = 0 THEN 'WAITING_FOR_RECEIVE'
-                        WHEN p = 0 AND r = 1 THEN 'WAITING_FOR_PAYMENT'
-                        WHEN currencies > 1 THEN 'CURRENCY_MISMATCH'
-                        WHEN payment_amount <> receive_amount THEN 'AMOUNT_MISMATCH' END AS reason
+            SELECT related_id,
+                   {PairUpsert.PairRow}
             FROM (
                 SELECT related_id,
-                       COALESCE(min(related_type), 'PAYMENT_ORDER') AS related_type,
-                       count(*) FILTER (WHERE entry_type = 'PAYMENT') AS p,
-                       count(*) FILTER (WHERE entry_type = 'RECEIVE') AS r,
-                       min(tx_id) FILTER (WHERE entry_type = 'PAYMENT') AS payment_tx_id,
-                       min(tx_id) FILTER (WHERE entry_type = 'RECEIVE') AS receive_tx_id,
-                       min(amount) FILTER (WHERE entry_type = 'PAYMENT') AS payment_amount,
-                       min(amount) FILTER (WHERE entry_type = 'RECEIVE') AS receive_amount,
-                       -- an absent currency only matches another absent one
-                       count(DISTINCT COALESCE(currency, '')) AS currencies,
-                       min(currency) AS currency,
-                       min(first_ingested_at) AS first_leg_at
+                       {PairUpsert.LegAggregates}
                 FROM bo.ledger_entries
                 WHERE related_id IS NOT NULL
                 GROUP BY related_id
