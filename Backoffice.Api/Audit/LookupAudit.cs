@@ -121,9 +121,17 @@ internal sealed class LookupAuditFilter(
         return result;
     }
 
-    /// <summary>At most <see cref="MaxRoles"/> roles, each clipped.</summary>
+    /// <summary>
+    /// At most <see cref="MaxRoles"/> roles, each clipped. The caller's own array when nothing needs
+    /// cutting (the usual case): a cached caller's roles are then shared by its rows, never copied.
+    /// </summary>
     private static string[] AuditRoles(IReadOnlyList<string> roles)
     {
+        if (roles is string[] { Length: <= MaxRoles } array && Array.TrueForAll(array, static role => AuditText.IsStorable(role, MaxRoleLength)))
+        {
+            return array;
+        }
+
         var audited = new string[Math.Min(roles.Count, MaxRoles)];
         for (var i = 0; i < audited.Length; i++)
         {
