@@ -70,7 +70,12 @@ internal sealed class LookupAuditFilter(
 
         var resourceId = AuditText.Clip(
             httpContext.Request.RouteValues[lookup.ResourceRouteParameter] as string, LookupId.MaxLength) ?? string.Empty;
-        Activity.Current?.SetTag(lookup.SpanTag, resourceId);
+        // Only on a span that records: without an exporter the request activity only carries the
+        // trace id, and a tag on it would be a tag list allocated per request for nobody.
+        if (Activity.Current is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag(lookup.SpanTag, resourceId);
+        }
 
         var result = await next(context);
         // A Results<…> union wraps the result the handler chose.
