@@ -18,7 +18,7 @@ public static class AuditText
             return null;
         }
 
-        if (text.Length <= maxLength && IsClean(text))
+        if (IsStorable(text, maxLength))
         {
             // The common case (ids, names, roles, user agents) needs no copy.
             return text;
@@ -50,6 +50,9 @@ public static class AuditText
 
         return builder.ToString();
     }
+
+    /// <summary>Whether <see cref="Clip"/> would return <paramref name="text"/> itself.</summary>
+    public static bool IsStorable(string text, int maxLength) => text.Length <= maxLength && IsClean(text);
 
     private static bool IsClean(string text)
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using System.Threading.Channels;
 using Backoffice.Api.Database;
@@ -66,7 +67,7 @@ public sealed partial class AuditWriter : BackgroundService
             throw new AuditWriteException("The audit writer has stopped.", exception);
         }
 
-        await pending.Committed.Task;
+        await pending.Task;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -99,7 +100,7 @@ public sealed partial class AuditWriter : BackgroundService
             await _dbMetrics.MeasureAsync(DbQueries.InsertAudit, batch, InsertAsync, timeout.Token);
             foreach (var row in batch)
             {
-                row.Committed.TrySetResult();
+                row.TrySetResult();
             }
         }
         catch (Exception exception)
@@ -108,85 +109,132 @@ public sealed partial class AuditWriter : BackgroundService
             var failure = new AuditWriteException($"The audit batch of {batch.Count} rows was not committed.", exception);
             foreach (var row in batch)
             {
-                row.Committed.TrySetException(failure);
+                row.TrySetException(failure);
             }
         }
     }
 
     private async Task<int> InsertAsync(List<PendingRow> batch, CancellationToken cancellationToken)
     {
-        var statement = _statement ??= InsertStatement.FromModel(_contextFactory);
-        await using var command = _dataSource.CreateCommand(statement.Sql(batch.Count));
-        foreach (var pending in batch)
-        {
-            InsertStatement.AddParameters(command.Parameters, pending.Row);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var statement = _statement ??= InsertStatement.FromModel(_contextFactory, _options.MaxBatchSize);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await statement.ExecuteAsync(connection, batch, cancellationToken);
     }
 
     [LoggerMessage(EventId = 4300, Level = LogLevel.Error,
         Message = "Audit batch of {Count} rows was not committed; its lookups answer 503")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 
-    private sealed record PendingRow(AdminAuditLog Row)
+    /// <summary>A queued row and its commit, one object per lookup.</summary>
+    private sealed class PendingRow(AdminAuditLog row) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public AdminAuditLog Row { get; } = row;
     }
 
     /// <summary>
     /// The multi-row INSERT, with table and column names read from the EF model so the mapping
-    /// exists once (in Backoffice.Data).
+    /// exists once (in Backoffice.Data). Only the writer loop uses it, one batch at a time, so it
+    /// keeps one command and one set of typed parameters per row position across batches: a row
+    /// costs no new parameter objects, no boxed values and no type resolution by Npgsql (a typed
+    /// parameter keeps its resolved type while only its value changes), and the SQL text of the
+    /// usual small batch sizes is built once.
     /// </summary>
     private sealed class InsertStatement
     {
-        private static readonly Column[] Columns =
+        /// <summary>Batch sizes whose SQL text is kept (17 placeholders a row; larger batches are rare and build theirs).</summary>
+        private const int CachedSqlRows = 64;
+
+        private static readonly string[] Properties =
         [
-            new(nameof(AdminAuditLog.OccurredAt), NpgsqlDbType.TimestampTz, static r => r.OccurredAt),
-            new(nameof(AdminAuditLog.ActorId), NpgsqlDbType.Text, static r => r.ActorId),
-            new(nameof(AdminAuditLog.ActorName), NpgsqlDbType.Text, static r => r.ActorName),
-            new(nameof(AdminAuditLog.ActorRoles), NpgsqlDbType.Array | NpgsqlDbType.Text, static r => r.ActorRoles),
-            new(nameof(AdminAuditLog.AuthMode), NpgsqlDbType.Text, static r => r.AuthMode),
-            new(nameof(AdminAuditLog.Action), NpgsqlDbType.Text, static r => r.Action),
-            new(nameof(AdminAuditLog.Route), NpgsqlDbType.Text, static r => r.Route),
-            new(nameof(AdminAuditLog.ResourceType), NpgsqlDbType.Text, static r => r.ResourceType),
-            new(nameof(AdminAuditLog.ResourceId), NpgsqlDbType.Text, static r => r.ResourceId),
-            new(nameof(AdminAuditLog.Query), NpgsqlDbType.Jsonb, static r => r.Query),
-            new(nameof(AdminAuditLog.Result), NpgsqlDbType.Text, static r => r.Result),
-            new(nameof(AdminAuditLog.StatusCode), NpgsqlDbType.Integer, static r => r.StatusCode),
-            new(nameof(AdminAuditLog.DurationMs), NpgsqlDbType.Double, static r => r.DurationMs),
-            new(nameof(AdminAuditLog.ResultCount), NpgsqlDbType.Integer, static r => r.ResultCount),
-            new(nameof(AdminAuditLog.TraceId), NpgsqlDbType.Text, static r => r.TraceId),
-            new(nameof(AdminAuditLog.ClientIp), NpgsqlDbType.Inet, static r => r.ClientIp),
-            new(nameof(AdminAuditLog.UserAgent), NpgsqlDbType.Text, static r => r.UserAgent),
+            nameof(AdminAuditLog.OccurredAt), nameof(AdminAuditLog.ActorId), nameof(AdminAuditLog.ActorName),
+            nameof(AdminAuditLog.ActorRoles), nameof(AdminAuditLog.AuthMode), nameof(AdminAuditLog.Action),
+            nameof(AdminAuditLog.Route), nameof(AdminAuditLog.ResourceType), nameof(AdminAuditLog.ResourceId),
+            nameof(AdminAuditLog.Query), nameof(AdminAuditLog.Result), nameof(AdminAuditLog.StatusCode),
+            nameof(AdminAuditLog.DurationMs), nameof(AdminAuditLog.ResultCount), nameof(AdminAuditLog.TraceId),
+            nameof(AdminAuditLog.ClientIp), nameof(AdminAuditLog.UserAgent),
         ];
 
         private readonly string _prefix;
+        private readonly string?[] _sql;
+        private readonly List<RowParameters> _rows = [];
+        private NpgsqlCommand? _command;
 
-        private InsertStatement(string prefix) => _prefix = prefix;
+        private InsertStatement(string prefix, int maxBatchSize)
+        {
+            _prefix = prefix;
+            _sql = new string?[Math.Min(maxBatchSize, CachedSqlRows) + 1];
+        }
 
-        public static InsertStatement FromModel(IDbContextFactory<BoDbContext> contextFactory)
+        public static InsertStatement FromModel(IDbContextFactory<BoDbContext> contextFactory, int maxBatchSize)
         {
             using var db = contextFactory.CreateDbContext();
             var model = db.Model;
             var entity = model.FindEntityType(typeof(AdminAuditLog))
                          ?? throw new InvalidOperationException($"{nameof(AdminAuditLog)} is not mapped.");
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            var columns = Columns.Select(column =>
-                Quote(entity.FindProperty(column.Property)?.GetColumnName(table)
-                      ?? throw new InvalidOperationException($"{nameof(AdminAuditLog)}.{column.Property} is not mapped.")));
+            var columns = Properties.Select(property =>
+                Quote(entity.FindProperty(property)?.GetColumnName(table)
+                      ?? throw new InvalidOperationException($"{nameof(AdminAuditLog)}.{property} is not mapped.")));
             var target = table.Schema is null ? Quote(table.Name) : $"{Quote(table.Schema)}.{Quote(table.Name)}";
-            return new InsertStatement($"INSERT INTO {target} ({string.Join(", ", columns)}) VALUES ");
+            return new InsertStatement($"INSERT INTO {target} ({string.Join(", ", columns)}) VALUES ", maxBatchSize);
+        }
+
+        public async Task<int> ExecuteAsync(NpgsqlConnection connection, List<PendingRow> batch, CancellationToken cancellationToken)
+        {
+            var command = _command ??= new NpgsqlCommand();
+            command.Connection = connection;
+            command.CommandText = Sql(batch.Count);
+            var parameters = command.Parameters;
+            parameters.Clear();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (i == _rows.Count)
+                {
+                    _rows.Add(new RowParameters());
+                }
+
+                _rows[i].Bind(batch[i].Row, parameters);
+            }
+
+            try
+            {
+                return await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch
+            {
+                // After a failure (a timeout cancels mid-command) nothing of this command is trusted again.
+                _command = null;
+                _rows.Clear();
+                throw;
+            }
+            finally
+            {
+                // The rows' values (user agents, ids) are not kept alive until the next batch of this size.
+                for (var i = 0; i < batch.Count && i < _rows.Count; i++)
+                {
+                    _rows[i].Release();
+                }
+            }
         }
 
         public string Sql(int rows)
         {
-            var sql = new StringBuilder(_prefix, _prefix.Length + (rows * Columns.Length * 6));
+            if (rows < _sql.Length)
+            {
+                return _sql[rows] ??= Build(rows);
+            }
+
+            return Build(rows);
+        }
+
+        private string Build(int rows)
+        {
+            var sql = new StringBuilder(_prefix, _prefix.Length + (rows * Properties.Length * 6));
             var parameter = 1;
             for (var row = 0; row < rows; row++)
             {
                 sql.Append(row == 0 ? "(" : ", (");
-                for (var column = 0; column < Columns.Length; column++)
+                for (var column = 0; column < Properties.Length; column++)
                 {
                     sql.Append(column == 0 ? "$" : ", $").Append(parameter++);
                 }
@@ -197,16 +245,74 @@ public sealed partial class AuditWriter : BackgroundService
             return sql.ToString();
         }
 
-        public static void AddParameters(NpgsqlParameterCollection parameters, AdminAuditLog row)
-        {
-            foreach (var column in Columns)
-            {
-                parameters.Add(new NpgsqlParameter { NpgsqlDbType = column.Type, Value = column.Value(row) ?? DBNull.Value });
-            }
-        }
-
         private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
-        private sealed record Column(string Property, NpgsqlDbType Type, Func<AdminAuditLog, object?> Value);
+        /// <summary>One row's 17 positional parameters, in the order of <see cref="Properties"/>.</summary>
+        private sealed class RowParameters
+        {
+            private readonly NpgsqlParameter<DateTimeOffset> _occurredAt = new() { NpgsqlDbType = NpgsqlDbType.TimestampTz };
+            private readonly NpgsqlParameter<string> _actorId = Text();
+            private readonly NpgsqlParameter<string> _actorName = Text();
+            private readonly NpgsqlParameter<string[]> _actorRoles = new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+            private readonly NpgsqlParameter<string> _authMode = Text();
+            private readonly NpgsqlParameter<string> _action = Text();
+            private readonly NpgsqlParameter<string> _route = Text();
+            private readonly NpgsqlParameter<string> _resourceType = Text();
+            private readonly NpgsqlParameter<string> _resourceId = Text();
+            private readonly NpgsqlParameter<string> _query = new() { NpgsqlDbType = NpgsqlDbType.Jsonb };
+            private readonly NpgsqlParameter<string> _result = Text();
+            private readonly NpgsqlParameter<int> _statusCode = new() { NpgsqlDbType = NpgsqlDbType.Integer };
+            private readonly NpgsqlParameter<double> _durationMs = new() { NpgsqlDbType = NpgsqlDbType.Double };
+            private readonly NpgsqlParameter<int> _resultCount = new() { NpgsqlDbType = NpgsqlDbType.Integer };
+            private readonly NpgsqlParameter<string> _traceId = Text();
+            private readonly NpgsqlParameter<IPAddress> _clientIp = new() { NpgsqlDbType = NpgsqlDbType.Inet };
+            private readonly NpgsqlParameter<string> _userAgent = Text();
+
+            public void Bind(AdminAuditLog row, NpgsqlParameterCollection parameters)
+            {
+                parameters.Add(Set(_occurredAt, row.OccurredAt));
+                parameters.Add(Set(_actorId, row.ActorId));
+                parameters.Add(Set(_actorName, row.ActorName));
+                parameters.Add(Set(_actorRoles, row.ActorRoles));
+                parameters.Add(Set(_authMode, row.AuthMode));
+                parameters.Add(Set(_action, row.Action));
+                parameters.Add(Set(_route, row.Route));
+                parameters.Add(Set(_resourceType, row.ResourceType));
+                parameters.Add(Set(_resourceId, row.ResourceId));
+                parameters.Add(Set(_query, row.Query));
+                parameters.Add(Set(_result, row.Result));
+                parameters.Add(Set(_statusCode, row.StatusCode));
+                parameters.Add(Set(_durationMs, row.DurationMs));
+                parameters.Add(Set(_resultCount, row.ResultCount));
+                parameters.Add(Set(_traceId, row.TraceId));
+                parameters.Add(Set(_clientIp, row.ClientIp));
+                parameters.Add(Set(_userAgent, row.UserAgent));
+            }
+
+            public void Release()
+            {
+                _actorId.TypedValue = null;
+                _actorName.TypedValue = null;
+                _actorRoles.TypedValue = null;
+                _authMode.TypedValue = null;
+                _action.TypedValue = null;
+                _route.TypedValue = null;
+                _resourceType.TypedValue = null;
+                _resourceId.TypedValue = null;
+                _query.TypedValue = null;
+                _result.TypedValue = null;
+                _traceId.TypedValue = null;
+                _clientIp.TypedValue = null;
+                _userAgent.TypedValue = null;
+            }
+
+            private static NpgsqlParameter<string> Text() => new() { NpgsqlDbType = NpgsqlDbType.Text };
+
+            private static NpgsqlParameter<T> Set<T>(NpgsqlParameter<T> parameter, T? value)
+            {
+                parameter.TypedValue = value;
+                return parameter;
+            }
+        }
     }
 }

@@ -70,7 +70,12 @@ internal sealed class LookupAuditFilter(
 
         var resourceId = AuditText.Clip(
             httpContext.Request.RouteValues[lookup.ResourceRouteParameter] as string, LookupId.MaxLength) ?? string.Empty;
-        Activity.Current?.SetTag(lookup.SpanTag, resourceId);
+        // Only on a span that records: without an exporter the request activity only carries the
+        // trace id, and a tag on it would be a tag list allocated per request for nobody.
+        if (Activity.Current is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag(lookup.SpanTag, resourceId);
+        }
 
         var result = await next(context);
         // A Results<…> union wraps the result the handler chose.
@@ -121,9 +126,17 @@ internal sealed class LookupAuditFilter(
         return result;
     }
 
-    /// <summary>At most <see cref="MaxRoles"/> roles, each clipped.</summary>
+    /// <summary>
+    /// At most <see cref="MaxRoles"/> roles, each clipped. The caller's own array when nothing needs
+    /// cutting (the usual case): a cached caller's roles are then shared by its rows, never copied.
+    /// </summary>
     private static string[] AuditRoles(IReadOnlyList<string> roles)
     {
+        if (roles is string[] { Length: <= MaxRoles } array && Array.TrueForAll(array, static role => AuditText.IsStorable(role, MaxRoleLength)))
+        {
+            return array;
+        }
+
         var audited = new string[Math.Min(roles.Count, MaxRoles)];
         for (var i = 0; i < audited.Length; i++)
         {

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Backoffice.Api.Limits;
 
 namespace Backoffice.Api.Auth;
 
@@ -6,6 +7,12 @@ namespace Backoffice.Api.Auth;
 public sealed record AdminCaller(string ActorId, string? ActorName, IReadOnlyList<string> Roles)
 {
     public const string AnonymousId = "anonymous";
+
+    /// <summary>
+    /// This actor's rate-limit partition key (<see cref="CallerPartition"/>), made with the caller:
+    /// a caller served from the token cache answers many requests with one string.
+    /// </summary>
+    public string ActorPartitionKey { get; } = $"{CallerPartition.Actor}:{ActorId}";
 
     public static AdminCaller Anonymous { get; } = new(AnonymousId, null, []);
 
@@ -27,10 +34,22 @@ public sealed record AdminCaller(string ActorId, string? ActorName, IReadOnlyLis
             return known.Caller;
         }
 
-        var caller = From(user);
+        var caller = CachedFor(user) ?? From(user);
         httpContext.Features.Set(new CallerFeature(user, caller));
         return caller;
     }
+
+    /// <summary>
+    /// The caller worked out once for a cached token (<see cref="CachedCallerIdentity"/>), when the
+    /// principal is still exactly what the token cache served: that one identity, with its claims
+    /// unchanged, so <see cref="From"/> would find the same caller again.
+    /// </summary>
+    private static AdminCaller? CachedFor(ClaimsPrincipal user) =>
+        user.GetType() == typeof(ClaimsPrincipal)
+        && user.Identities is IReadOnlyCollection<ClaimsIdentity> { Count: 1 }
+        && user.Identity is CachedCallerIdentity { Caller: { } caller }
+            ? caller
+            : null;
 
     public static AdminCaller From(ClaimsPrincipal user)
     {
@@ -57,4 +76,44 @@ public sealed record AdminCaller(string ActorId, string? ActorName, IReadOnlyLis
     }
 
     private sealed record CallerFeature(ClaimsPrincipal User, AdminCaller Caller);
+}
+
+/// <summary>
+/// The identity the token cache serves on a hit: a copy of the validated identity, exactly as
+/// <see cref="ClaimsIdentity.Clone"/> makes it, that also carries the <see cref="AdminCaller"/>
+/// worked out once for the cache entry, so a request with a cached token does not search its claims
+/// again (the rate limiter, the audit filter and the rejection log all ask). Adding or removing a
+/// claim forgets that caller, and <see cref="AdminCaller.Of"/> then works it out from the claims.
+/// </summary>
+public sealed class CachedCallerIdentity : ClaimsIdentity
+{
+    public CachedCallerIdentity(ClaimsIdentity validated, AdminCaller caller)
+        : base(validated) => Caller = caller;
+
+    /// <summary>The caller of these claims; null once they have been changed.</summary>
+    public AdminCaller? Caller { get; private set; }
+
+    public override void AddClaim(Claim claim)
+    {
+        Caller = null;
+        base.AddClaim(claim);
+    }
+
+    public override void AddClaims(IEnumerable<Claim?> claims)
+    {
+        Caller = null;
+        base.AddClaims(claims);
+    }
+
+    public override void RemoveClaim(Claim? claim)
+    {
+        Caller = null;
+        base.RemoveClaim(claim);
+    }
+
+    public override bool TryRemoveClaim(Claim? claim)
+    {
+        Caller = null;
+        return base.TryRemoveClaim(claim);
+    }
 }

@@ -34,6 +34,10 @@ internal sealed partial class HardenedJwtBearerOptions(
         }
 
         options.MapInboundClaims = false;
+        // Nothing reads the bearer token back from the authentication properties (no downstream
+        // call on the caller's behalf), so it is not stored there: storing it cost every request a
+        // properties dictionary and its entries, and kept the raw credential on the request.
+        options.SaveToken = false;
         var parameters = options.TokenValidationParameters;
         parameters.RequireSignedTokens = true;
         parameters.ValidateIssuerSigningKey = true;

@@ -56,7 +56,8 @@ public sealed class ValidatedTokenCache
 
     /// <summary>
     /// The cached result for <paramref name="token"/> with a fresh copy of its identity (the caller
-    /// may add claims to it), or null when the token must be validated in full.
+    /// may add claims to it) carrying the entry's <see cref="AdminCaller"/>, or null when the token
+    /// must be validated in full.
     /// </summary>
     /// <param name="parameters">The parameters validation would use now (their configured keys).</param>
     /// <param name="configuration">The issuer metadata validation would use now (its keys), if any.</param>
@@ -79,7 +80,7 @@ public sealed class ValidatedTokenCache
         return new TokenValidationResult
         {
             IsValid = true,
-            ClaimsIdentity = entry.Identity.Clone(),
+            ClaimsIdentity = new CachedCallerIdentity(entry.Identity, entry.Caller),
             SecurityToken = entry.Token,
             Issuer = issuer,
             TokenType = entry.TokenType,
@@ -104,7 +105,11 @@ public sealed class ValidatedTokenCache
         }
 
         var notBefore = validated.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out _) ? validated.ValidFrom : (DateTime?)null;
-        var entry = new Entry(identity.Clone(), validated, signingKey, notBefore, result.TokenType, expiresAt);
+        // Every hit is served a copy of this plain copy, so the caller worked out from it once is the
+        // one each hit's principal would give (until a request changes its claims).
+        var cached = identity.Clone();
+        var caller = AdminCaller.From(new ClaimsPrincipal(cached));
+        var entry = new Entry(cached, caller, validated, signingKey, notBefore, result.TokenType, expiresAt);
         if (!_entries.TryAdd(TokenHash.Of(token), entry))
         {
             // Validated twice at once: the first entry stays.
@@ -241,7 +246,7 @@ public sealed class ValidatedTokenCache
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private sealed record Entry(
-        ClaimsIdentity Identity, JsonWebToken Token, SecurityKey SigningKey, DateTime? NotBefore, string? TokenType, DateTimeOffset ExpiresAt);
+        ClaimsIdentity Identity, AdminCaller Caller, JsonWebToken Token, SecurityKey SigningKey, DateTime? NotBefore, string? TokenType, DateTimeOffset ExpiresAt);
 
     /// <summary>SHA-256 of the raw token: the cache keeps no usable credential in memory.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -20,7 +20,7 @@ public readonly record struct CallerPartition(string Kind, string Key)
         if (authOptions.Mode != AuthModes.Disabled
             && AdminCaller.Of(httpContext) is { ActorId: not AdminCaller.AnonymousId } caller)
         {
-            return new CallerPartition(Actor, $"{Actor}:{caller.ActorId}");
+            return new CallerPartition(Actor, caller.ActorPartitionKey);
         }
 
         return new CallerPartition(ClientIp, $"{ClientIp}:{ClientBlock(httpContext.Connection.RemoteIpAddress)}");

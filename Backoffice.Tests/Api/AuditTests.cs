@@ -150,4 +150,63 @@ public sealed class AuditTests(ApiFixture api) : IClassFixture<ApiFixture>
         var inserts = await api.WaitForMetricAsync(insertsBefore + 2, "db_queries_total", ("query", "insert_audit")) - insertsBefore;
         Assert.True(inserts is >= 2 and <= 20, $"{inserts} INSERTs for 40 rows (before: {insertsBefore})");
     }
+
+    [Fact]
+    public async Task A_row_written_after_a_larger_batch_keeps_only_its_own_values()
+    {
+        var txId = Rows.NewId("tx");
+        await api.SeedAsync(Rows.Entry(txId, "w-audit"));
+        var batch = Enumerable.Range(0, 12).Select(i =>
+        {
+            var client = api.ClientWithToken(api.Issuer.CreateToken(["ADMIN_READ", $"EXTRA_{i}"], objectId: $"oid-batch-{i}"));
+            client.DefaultRequestHeaders.UserAgent.ParseAdd($"AuditBatch/{i}");
+            return client;
+        }).ToList();
+
+        // Twelve rows with every field set, committed in few INSERTs (the audit table is held meanwhile)...
+        await using (var blocker = await NpgsqlDataSource.Create(api.ConnectionString).OpenConnectionAsync(TestContext.Current.CancellationToken))
+        {
+            await using var transaction = await blocker.BeginTransactionAsync(TestContext.Current.CancellationToken);
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE bo.admin_audit_logs IN EXCLUSIVE MODE", blocker, transaction))
+            {
+                await lockTable.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
+            var lookups = batch.Select(client => client.GetTracedAsync($"/admin/tx/{txId}")).ToList();
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+            await transaction.RollbackAsync(TestContext.Current.CancellationToken);
+            var responses = await Task.WhenAll(lookups);
+            for (var i = 0; i < responses.Length; i++)
+            {
+                var row = Assert.Single(await api.AuditRowsAsync(responses[i].TraceId));
+                Assert.Equal($"oid-batch-{i}", row.ActorId);
+                Assert.Equal(["ADMIN_READ", $"EXTRA_{i}"], row.ActorRoles);
+                Assert.Equal($"AuditBatch/{i}", row.UserAgent);
+                Assert.Equal(txId, row.ResourceId);
+                responses[i].Dispose();
+            }
+        }
+
+        // ...then one row with no name, no user agent and another outcome: the writer reuses its
+        // parameters from batch to batch, and nothing of the rows before may show in it.
+        using var bare = api.ClientWithToken(api.Issuer.CreateToken(["ADMIN_AUDIT"], subject: "sub-bare", objectId: null, preferredUsername: null));
+        var missing = Rows.NewId("tx");
+        using var response = await bare.GetTracedAsync($"/admin/tx/{missing}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.Status);
+        var bareRow = Assert.Single(await api.AuditRowsAsync(response.TraceId));
+        Assert.Equal("sub-bare", bareRow.ActorId);
+        Assert.Null(bareRow.ActorName);
+        Assert.Equal(["ADMIN_AUDIT"], bareRow.ActorRoles);
+        Assert.Null(bareRow.UserAgent);
+        Assert.Null(bareRow.Query);
+        Assert.Equal(missing, bareRow.ResourceId);
+        Assert.Equal(AuditResults.NotFound, bareRow.Result);
+        Assert.Equal(404, bareRow.StatusCode);
+        Assert.Equal(0, bareRow.ResultCount);
+        foreach (var client in batch)
+        {
+            client.Dispose();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Backoffice.Api.Auth;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -265,6 +266,48 @@ public sealed class ValidatedTokenCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Hits_share_the_caller_worked_out_once_for_the_entry()
+    {
+        var handler = Handler();
+        var token = Token();
+        var miss = await handler.ValidateTokenAsync(token, Parameters());
+        var first = await handler.ValidateTokenAsync(token, Parameters());
+        var second = await handler.ValidateTokenAsync(token, Parameters());
+
+        var missCaller = AdminCaller.Of(Request(miss.ClaimsIdentity));
+        var firstCaller = AdminCaller.Of(Request(first.ClaimsIdentity));
+        var secondCaller = AdminCaller.Of(Request(second.ClaimsIdentity));
+
+        Assert.Same(firstCaller, secondCaller);
+        Assert.Equal("oid-1", firstCaller.ActorId);
+        Assert.Equal(Roles, firstCaller.Roles);
+        Assert.Equal((missCaller.ActorId, missCaller.ActorName), (firstCaller.ActorId, firstCaller.ActorName));
+        Assert.Equal(missCaller.Roles, firstCaller.Roles);
+        Assert.Equal("actor:oid-1", firstCaller.ActorPartitionKey);
+    }
+
+    [Fact]
+    public async Task A_hit_whose_claims_were_changed_gets_the_caller_of_its_changed_claims()
+    {
+        var handler = Handler();
+        var token = Token();
+        await handler.ValidateTokenAsync(token, Parameters());
+        var cachedCaller = AdminCaller.Of(Request((await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity));
+
+        var changed = (await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity;
+        changed.AddClaim(new Claim("roles", "ADDED_BY_A_REQUEST"));
+        var removed = (await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity;
+        removed.RemoveClaim(removed.FindFirst("oid"));
+        var extended = Request((await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity);
+        extended.User.AddIdentity(new ClaimsIdentity([new Claim("oid", "someone-else")], "other"));
+
+        Assert.Equal(["ADMIN_READ", "ADDED_BY_A_REQUEST"], AdminCaller.Of(Request(changed)).Roles);
+        Assert.Equal("user-sub-1", AdminCaller.Of(Request(removed)).ActorId);
+        Assert.NotSame(cachedCaller, AdminCaller.Of(extended));
+        Assert.Equal(["ADMIN_READ"], cachedCaller.Roles);
+    }
+
+    [Fact]
     public async Task The_cache_holds_at_most_max_entries_and_makes_room_from_expired_ones()
     {
         var cache = new ValidatedTokenCache(new TokenCacheOptions { MaxEntries = 2, MaxAge = TimeSpan.FromMinutes(1) }, _clock);
@@ -281,6 +324,8 @@ public sealed class ValidatedTokenCacheTests : IDisposable
 
         Assert.Equal(1, cache.Count);
     }
+
+    private static DefaultHttpContext Request(ClaimsIdentity identity) => new() { User = new ClaimsPrincipal(identity) };
 
     private CachingTokenHandler Handler(TimeSpan? maxAge = null) => new(
         _inner, new ValidatedTokenCache(new TokenCacheOptions { MaxAge = maxAge ?? TimeSpan.FromMinutes(5) }, _clock));
