@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Backoffice.Data;
 using Backoffice.Kafka.Clients;
 using Backoffice.ServiceDefaults.Hosting;
@@ -83,7 +84,10 @@ public static class SyncConsumerExtensions
     public static void PrepareStatements(NpgsqlDataSourceBuilder dataSource)
     {
         var settings = dataSource.ConnectionStringBuilder;
-        if (settings.MaxAutoPrepare == 0)
+        // Npgsql's builder answers every known keyword as present; what the connection string
+        // itself set is in its text (under the canonical keyword, whichever synonym was written).
+        var written = new DbConnectionStringBuilder { ConnectionString = settings.ConnectionString };
+        if (!written.ContainsKey("Max Auto Prepare"))
         {
             settings.MaxAutoPrepare = 32;
         }

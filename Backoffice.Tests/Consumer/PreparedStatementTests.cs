@@ -37,6 +37,18 @@ public sealed class PreparedStatementTests(PostgresDatabaseFixture database) : I
         Assert.Equal((5, "-c plan_cache_mode=auto -c statement_timeout=5s"), (builder.ConnectionStringBuilder.MaxAutoPrepare, builder.ConnectionStringBuilder.Options));
     }
 
+    [Theory]
+    [InlineData("Max Auto Prepare=0")]
+    [InlineData("maxautoprepare=0")]
+    public void Auto_prepare_turned_off_in_the_connection_string_stays_off(string setting)
+    {
+        var builder = new NpgsqlDataSourceBuilder($"{database.ConnectionString};{setting}");
+        SyncConsumerExtensions.PrepareStatements(builder);
+
+        Assert.Equal(0, builder.ConnectionStringBuilder.MaxAutoPrepare);
+        Assert.Equal("-c plan_cache_mode=force_custom_plan", builder.ConnectionStringBuilder.Options);
+    }
+
     [Fact]
     public void Other_session_options_are_kept_beside_the_plan_cache_mode()
     {
