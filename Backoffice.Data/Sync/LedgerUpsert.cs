@@ -40,13 +40,6 @@ public static class LedgerUpsert
                    source_topic, source_partition, source_offset, payload::jsonb
             FROM input
             WHERE (SELECT count(*) FROM before) >= 0
-                -- A row whose locked stored version is as new or newer is stale or a duplicate: it
-                -- stays out of the insert (no jsonb parse, no constraint checks, no conflict lock),
-                -- and its outcome is read from `before` below.
-                AND NOT EXISTS (
-                    SELECT 1 FROM before AS b
-                    WHERE b.tx_id = input.tx_id
-                      AND NOT {VersionOrder.Key("input.updated_at", "input.source_version", "now()")} > {VersionOrder.KeyOf("b")})
             -- Key order, like the lock above: two batches inserting the same new keys cannot deadlock.
             ORDER BY tx_id
             ON CONFLICT (tx_id) DO UPDATE SET
