@@ -51,6 +51,7 @@ public sealed record ProduceSummary(long Enqueued, long Delivered, long Failed, 
 public sealed partial class SimulatorProducer
 {
     private static readonly TimeSpan QueueFullBackoff = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
 
     private readonly IProducer<string, byte[]?> _producer;
     private readonly Func<StreamKind, string> _topicOf;
@@ -102,9 +103,15 @@ public sealed partial class SimulatorProducer
                 {
                     await bucket.TakeAsync(cancellationToken);
                 }
-                else if (pacing.FollowEventTime && message.At - _timeProvider.GetUtcNow() is { } wait && wait > TimeSpan.FromMilliseconds(1))
+                else if (pacing.FollowEventTime)
                 {
-                    await Task.Delay(wait, _timeProvider, cancellationToken);
+                    // A timer measures its wait on the monotonic clock, the event time is wall-clock
+                    // time, and an adjustment of the wall clock (seen on VMs) can end the wait early:
+                    // wait again until the wall clock has really reached the event time.
+                    while (message.At - _timeProvider.GetUtcNow() is var wait && wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait < MinimumWait ? MinimumWait : wait, _timeProvider, cancellationToken);
+                    }
                 }
 
                 await EnqueueAsync(message, deliveries, cancellationToken);
