@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Backoffice.Data.Dlq;
+using Backoffice.Data.Pairing;
 
 namespace Backoffice.SyncConsumer.Normalisation;
 
@@ -25,8 +26,6 @@ namespace Backoffice.SyncConsumer.Normalisation;
 /// </summary>
 public sealed class EventNormalizer
 {
-    private const string PaymentOrderRelatedType = "PAYMENT_ORDER";
-
     private static readonly NormalisationResult.Skipped Tombstone = new("tombstone");
 
     private readonly int _maxMessageBytes;
@@ -215,7 +214,7 @@ public sealed class EventNormalizer
     private static NormalisationResult.Ledger BuildLedger(ref FieldStates v, IReadOnlyList<AliasHit> aliasHits, string rawPayload)
     {
         var relatedId = v[LedgerField.RelatedId].Value.Text;
-        var relatedType = v[LedgerField.RelatedType].Value.Text ?? (relatedId is null ? null : PaymentOrderRelatedType);
+        var relatedType = v[LedgerField.RelatedType].Value.Text ?? (relatedId is null ? null : RelatedTypes.PaymentOrder);
         var ledgerEvent = new LedgerEvent(
             TxId: v[LedgerField.TxId].Value.Text!,
             WalletId: v[LedgerField.WalletId].Value.Text!,

@@ -23,9 +23,7 @@ public sealed class CpuMeter
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var fields = StatFields(pid);
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             return ticks / 100.0;
         }
@@ -54,8 +52,7 @@ public sealed class CpuMeter
 
             try
             {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var fields = StatFields(pid);
                 var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
                 if (pid == postmaster || parent == postmaster)
                 {
@@ -70,6 +67,14 @@ public sealed class CpuMeter
         }
 
         return ticks / 100.0;
+    }
+
+    /// <summary>The fields of <c>/proc/&lt;pid&gt;/stat</c> after the command name, from field 3 (state) on.</summary>
+    private static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     private static (long Busy, long Total) Read()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Backoffice.Bench.Infrastructure;
+using Backoffice.Data.Pairing;
 using Backoffice.Data.Sync;
 using Backoffice.Simulator.Producing;
 using Backoffice.Simulator.Traffic;
@@ -19,8 +20,6 @@ namespace Backoffice.Bench.Ingest;
 /// </summary>
 public static class CopyMergeBaseline
 {
-    private const string DefaultRelatedType = "PAYMENT_ORDER";
-
     private static readonly string MergeLedger = $"""
         INSERT INTO bo.ledger_entries AS stored (
             tx_id, wallet_id, entry_type, amount, currency, related_id, related_type, status,
@@ -213,7 +212,7 @@ public static class CopyMergeBaseline
                 await writer.WriteAsync(l.Amount, NpgsqlDbType.Numeric, cancellationToken);
                 await WriteNullableAsync(writer, l.Currency, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(writer, l.RelatedId, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(writer, l.RelatedType ?? (l.RelatedId is null ? null : DefaultRelatedType), NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(writer, l.RelatedType ?? (l.RelatedId is null ? null : RelatedTypes.PaymentOrder), NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(writer, l.Status, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(writer, l.OccurredAt?.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
                 await WriteNullableAsync(writer, l.UpdatedAt?.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
