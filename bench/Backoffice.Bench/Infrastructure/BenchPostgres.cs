@@ -19,13 +19,16 @@ public sealed class BenchPostgres : IAsyncDisposable
 
     public LocalPostgresServer Server => _server;
 
+    private static bool KeepData => Environment.GetEnvironmentVariable("BENCH_KEEP_DATA") == "1";
+
     public static async Task<BenchPostgres> StartAsync(BenchContext context)
     {
         var server = new LocalPostgresServer(new LocalPostgresOptions
         {
             // Under /var/tmp: on the same disk as everything else, never a tmpfs.
             DataDirectory = Path.Combine("/var/tmp", $"bo-bench-pg-{Guid.NewGuid():N}"[..24]),
-            DeleteDataDirectoryOnDispose = true,
+            // BENCH_KEEP_DATA=1 keeps the data directory (stopped) for EXPLAIN after the run.
+            DeleteDataDirectoryOnDispose = !KeepData,
             UnsafeFastSettings = false,
             MaxConnections = 200,
             Settings = new Dictionary<string, string>
@@ -46,7 +49,8 @@ public sealed class BenchPostgres : IAsyncDisposable
             throw;
         }
 
-        context.Log($"PostgreSQL {server.MajorVersion} on {LocalPostgresServer.Host}:{server.Port} ({server.DataDirectory}), default durability");
+        context.Log($"PostgreSQL {server.MajorVersion} on {LocalPostgresServer.Host}:{server.Port} ({server.DataDirectory}), default durability"
+            + (KeepData ? "; the data directory is kept (BENCH_KEEP_DATA=1)" : ""));
         return new BenchPostgres(server);
     }
 
