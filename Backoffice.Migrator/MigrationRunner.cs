@@ -10,8 +10,8 @@ namespace Backoffice.Migrator;
 
 /// <summary>
 /// Runs one <see cref="MigratorCommand"/> against the Backoffice database. Concurrent migrators are
-/// safe: EF Core serialises <c>Migrate</c> with a lock on the history table, and a migrator that
-/// finds nothing pending changes nothing.
+/// safe: one at a time applies the pending migrations (<see cref="ExclusiveMigration"/>), and a
+/// migrator that then finds nothing pending changes nothing.
 /// </summary>
 internal sealed partial class MigrationRunner(
     IServiceProvider services,
@@ -79,13 +79,13 @@ internal sealed partial class MigrationRunner(
             var started = timeProvider.GetTimestamp();
             try
             {
-                await db.Database.MigrateAsync(cancellationToken);
+                await db.Database.MigrateExclusivelyAsync(cancellationToken);
             }
             catch (PostgresException exception) when (attempt < MaxMigrateAttempts && IsConcurrentCreation(exception))
             {
-                // EF Core locks the history table only after creating the schema and the table itself
-                // ("IF NOT EXISTS" is not atomic): a migrator racing another on a fresh database loses
-                // here, and the next attempt finds both and waits on the lock.
+                // Migrators of this build wait for each other; this is for another tool (`dotnet ef
+                // database update`, an older migrator) creating the schema or the history table at
+                // the same moment ("IF NOT EXISTS" is not atomic): the next attempt finds both.
                 LogConcurrentCreation(logger, exception.MessageText);
                 continue;
             }

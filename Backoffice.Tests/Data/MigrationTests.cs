@@ -34,7 +34,7 @@ public sealed class MigrationTests(PostgresServerFixture postgres)
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
         {
             await using var db = new BoDbContext(PostgresServerFixture.CreateContextOptions(connectionString));
-            await db.Database.MigrateAsync(CancellationToken);
+            await db.Database.MigrateExclusivelyAsync(CancellationToken);
         }));
 
         await using var check = new BoDbContext(PostgresServerFixture.CreateContextOptions(connectionString));
