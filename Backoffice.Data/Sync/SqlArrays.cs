@@ -30,7 +30,4 @@ internal static class SqlArrays
 
     public static string? ReadText(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static decimal? ReadNumeric(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetDecimal(ordinal);
 }
