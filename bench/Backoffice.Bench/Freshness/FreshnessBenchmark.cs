@@ -28,6 +28,8 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
         var result = new BenchResult("freshness");
         await using var postgres = await BenchPostgres.StartAsync(context);
         var database = await postgres.CreateMigratedDatabaseAsync("bench_freshness", cancellationToken);
+        // A server in service has its WAL segments; a new one creates them during the first minute of load.
+        await BenchPostgres.WarmUpWalAsync(context, database);
         result["postgres"] = await BenchPostgres.DescribeAsync(database, cancellationToken);
         await using var kafka = BenchKafka.Start(context, settings.Partitions);
 
