@@ -40,7 +40,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         await using var apiProcess = api.Process;
 
         // Warm-up (JIT, JWKS fetch, pools); every answer must be a 200 or the setup is wrong.
-        await ResetStatementsAsync(database);
+        await BenchPostgres.ResetStatementsAsync(database, cancellationToken);
         var warmup = await new OpenLoopClient(api.BaseAddress, token, settings.LedgerEntries)
             .RunAsync(500, TimeSpan.FromSeconds(6), cancellationToken);
         if (warmup["ok"]!.GetValue<int>() != warmup["requests"]!.GetValue<int>())
@@ -55,7 +55,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         context.Log("warm-up done; endpoint SQL read from pg_stat_activity");
 
         // (a) Open loop.
-        await ResetStatementsAsync(database);
+        await BenchPostgres.ResetStatementsAsync(database, cancellationToken);
         var auditBefore = await AuditRowsAsync(database);
         var apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         var cpu = new CpuMeter();
@@ -85,7 +85,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         var pgbench = await PgBenchAsync(postgres, database, pgbenchScript, "pgbench");
 
         await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", cancellationToken);
-        await ResetStatementsAsync(database);
+        await BenchPostgres.ResetStatementsAsync(database, cancellationToken);
         cpu = new CpuMeter();
         apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         var wrk = await ClosedLoopTools.WrkAsync(context, api.BaseAddress, token, settings.LedgerEntries, settings.Concurrency, settings.Threads,
@@ -228,9 +228,6 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         context.Log($"{label}: {pgbench["transactions_per_second"]} transactions/s");
         return pgbench;
     }
-
-    private async Task ResetStatementsAsync(string connectionString) =>
-        await BenchPostgres.ExecuteAsync(connectionString, "SELECT pg_stat_statements_reset()", context.CancellationToken);
 
     private async Task<long> AuditRowsAsync(string connectionString) =>
         await BenchPostgres.ScalarAsync<long>(connectionString, "SELECT count(*) FROM bo.admin_audit_logs", context.CancellationToken);
