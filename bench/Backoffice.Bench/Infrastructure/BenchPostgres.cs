@@ -128,6 +128,21 @@ public sealed class BenchPostgres : IAsyncDisposable
         context.Log($"WAL warm-up: {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
+    /// <summary>
+    /// Vacuums and analyses a database a phase has just filled, then checkpoints, outside every
+    /// measured window: otherwise autovacuum processes the phase's new tables while the next phase
+    /// is measured, and that phase pays for the previous one's clean-up (the consumer's drain did,
+    /// for the first baseline's 1 GB of new rows). Returns the seconds it took.
+    /// </summary>
+    public static async Task<double> SettleAsync(BenchContext context, string connectionString, string who)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await ExecuteAsync(connectionString, "VACUUM (ANALYZE)", context.CancellationToken);
+        await ExecuteAsync(connectionString, "CHECKPOINT", context.CancellationToken);
+        context.Log($"{who}: VACUUM (ANALYZE) and CHECKPOINT, not measured: {clock.Elapsed.TotalSeconds:0.0} s");
+        return Math.Round(clock.Elapsed.TotalSeconds, 1);
+    }
+
     public static async Task ResetStatementsAsync(string connectionString, CancellationToken cancellationToken) =>
         await ExecuteAsync(connectionString, "SELECT pg_stat_statements_reset()", cancellationToken);
 

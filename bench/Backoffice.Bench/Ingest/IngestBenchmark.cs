@@ -78,7 +78,8 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
         baseline["top_statements"] = await BenchPostgres.TopStatementsAsync(database, 5, cancellationToken);
         await CheckRowsAsync(database, expected, who);
         baseline["matches_oracle"] = true;
-        await BenchPostgres.ExecuteAsync(database, "DROP TABLE bench_stage_ledger, bench_stage_orders; CHECKPOINT", cancellationToken);
+        await BenchPostgres.ExecuteAsync(database, "DROP TABLE bench_stage_ledger, bench_stage_orders", cancellationToken);
+        baseline["settle_seconds_not_measured"] = await BenchPostgres.SettleAsync(context, database, who);
         return baseline;
     }
 
@@ -201,6 +202,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
 
         await CheckRowsAsync(connectionString, expected, "consumer");
         await consumer.Process.StopAsync(TimeSpan.FromSeconds(15));
+        var settleSeconds = await BenchPostgres.SettleAsync(context, connectionString, "consumer");
 
         var results = metrics.Where(s => s.Name == "consumer_messages_total")
             .GroupBy(s => s.Labels.GetValueOrDefault("result") ?? "?")
@@ -231,6 +233,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["progress"] = progress,
             ["process"] = consumer.Describe(consumerCpu),
             ["matches_oracle"] = true,
+            ["settle_seconds_not_measured"] = settleSeconds,
             ["top_statements"] = await BenchPostgres.TopStatementsAsync(connectionString, 8, cancellationToken),
         };
     }
