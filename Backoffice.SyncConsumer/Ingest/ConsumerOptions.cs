@@ -19,9 +19,11 @@ public sealed class ConsumerOptions
     /// <summary>
     /// Batches written at the same time, each by its own writer in its own transaction. Every
     /// partition belongs to one lane, so its messages are still written (and its offsets committed)
-    /// in order; more lanes overlap one batch's round trips and COMMIT with another's.
+    /// in order; more lanes overlap one batch's round trips and COMMIT with another's. Three
+    /// drained a replay 8–11 % faster than two on the 2-core benchmark machine, four no faster
+    /// (docs/benchmarks.md, "Ingest, 2026-12-07, later").
     /// </summary>
-    public int WriteLanes { get; set; } = 2;
+    public int WriteLanes { get; set; } = 3;
 
     /// <summary>Longest wait for more messages once a batch has its first one (§5).</summary>
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(20);
