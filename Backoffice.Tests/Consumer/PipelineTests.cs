@@ -46,6 +46,7 @@ public sealed class PipelineTests(PostgresDatabaseFixture database, KafkaBrokerF
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(3)]
     public async Task Partitions_revoked_while_a_batch_is_being_written_and_the_next_collected_are_handed_over_without_loss_or_double_writes(int lanes)
     {
         const int burst = 200;
