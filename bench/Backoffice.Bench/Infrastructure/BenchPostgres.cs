@@ -132,7 +132,8 @@ public sealed class BenchPostgres : IAsyncDisposable
     /// Vacuums and analyses a database a phase has just filled, then checkpoints, outside every
     /// measured window: otherwise autovacuum processes the phase's new tables while the next phase
     /// is measured, and that phase pays for the previous one's clean-up (the consumer's drain did,
-    /// for the first baseline's 1 GB of new rows). Returns the seconds it took.
+    /// for the first baseline's 1 GB of new rows), and plans are made without statistics. Returns
+    /// the seconds it took.
     /// </summary>
     public static async Task<double> SettleAsync(BenchContext context, string connectionString, string who)
     {

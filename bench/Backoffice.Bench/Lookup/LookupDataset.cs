@@ -144,9 +144,8 @@ public static class LookupDataset
         }
 
         var copySeconds = clock.Elapsed.TotalSeconds;
-        await BenchPostgres.ExecuteAsync(connectionString, "VACUUM ANALYZE", cancellationToken);
-        await BenchPostgres.ExecuteAsync(connectionString, "CHECKPOINT", cancellationToken);
-        context.Log($"loaded {ledgerEntries:N0} ledger entries, {payments:N0} orders and pairs in {copySeconds:0.0} s (+ VACUUM ANALYZE, CHECKPOINT: {clock.Elapsed.TotalSeconds:0.0} s)");
+        context.Log($"loaded {ledgerEntries:N0} ledger entries, {payments:N0} orders and pairs in {copySeconds:0.0} s");
+        await BenchPostgres.SettleAsync(context, connectionString, "lookup dataset");
         return new JsonObject
         {
             ["ledger_entries"] = payments * 2,
