@@ -64,6 +64,7 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
         { "Auth:RequireHttpsMetadata", "maybe", "Auth:RequireHttpsMetadata" },
         { "AzureAd:ClientId", "client-1", "AzureAd:ClientId selects Microsoft Entra ID; leave Auth:Authority and Auth:Audience empty" },
         { "ConnectionStrings:backoffice", "", "ConnectionStrings:backoffice is required" },
+        { "ConnectionStrings:backoffice", "Host=127.0.0.1;Database=bo;Multiplexing=true", "ConnectionStrings:backoffice must not enable Multiplexing" },
         { "Lookups:CursorKey", "c2hvcnQ=", "Lookups:CursorKey must be base64 of at least 32 bytes" },
         { "Audit:MaxBatchSize", "0", "MaxBatchSize" },
         { "ForwardedHeaders:KnownProxies:0", "proxy.example", "ForwardedHeaders:KnownProxies must list IP addresses or CIDR networks" },
