@@ -85,7 +85,7 @@ internal sealed partial class LookupWarmUp(
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await TransactionEndpoints.WarmUpAsync(db, cancellationToken);
+        await TransactionLookups.WarmUpAsync(db, cancellationToken);
         await PaymentOrderEndpoints.WarmUpAsync(db, cancellationToken);
         await WalletEndpoints.WarmUpAsync(db, cursors, cancellationToken);
     }

@@ -23,6 +23,7 @@ public static class LookupsExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<LookupOptions>, LookupOptionsValidator>();
         builder.Services.AddSingleton<WalletCursorCodec>();
+        builder.Services.AddSingleton<TransactionLookups>();
         builder.Services.AddHostedService<LookupWarmUp>();
         return builder;
     }

@@ -66,6 +66,8 @@ public sealed class StartupTests(PostgresServerFixture server) : IAsyncLifetime
         { "ConnectionStrings:backoffice", "", "ConnectionStrings:backoffice is required" },
         { "ConnectionStrings:backoffice", "Host=127.0.0.1;Database=bo;Multiplexing=true", "ConnectionStrings:backoffice must not enable Multiplexing" },
         { "Lookups:CursorKey", "c2hvcnQ=", "Lookups:CursorKey must be base64 of at least 32 bytes" },
+        { "Lookups:TxBatchSize", "0", "Lookups:TxBatchSize must be between 1 and 1000" },
+        { "Lookups:TxBatchConcurrency", "65", "Lookups:TxBatchConcurrency must be between 1 and 64" },
         { "Audit:MaxBatchSize", "0", "MaxBatchSize" },
         { "ForwardedHeaders:KnownProxies:0", "proxy.example", "ForwardedHeaders:KnownProxies must list IP addresses or CIDR networks" },
         { "RateLimiting:PermitsPerSecond", "0", "RateLimiting:PermitsPerSecond must be between 1 and 1000000" },

@@ -168,7 +168,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
             throw new InvalidOperationException($"Expected the lookup to take one parameter ($1, the tx_id), found {string.Join(", ", lookupParameters)}:\n{lookupSql}");
         }
 
-        var lookup = ParameterPattern().Replace(lookupSql, txId);
+        var lookup = BindTxId(lookupSql, txId);
         var valuesAt = auditSql.IndexOf(" VALUES ", StringComparison.OrdinalIgnoreCase);
         var columns = auditSql[(auditSql.IndexOf('(', StringComparison.Ordinal) + 1)..auditSql.LastIndexOf(')', valuesAt)]
             .Split(',').Select(c => c.Trim().Trim('"')).ToList();
@@ -201,13 +201,21 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         return script.ToString();
     }
 
+    /// <summary>
+    /// The lookup's SQL with <paramref name="txId"/> (an SQL expression) in place of <c>$1</c>. The
+    /// API's query takes an array of ids (<c>tx_id = ANY ($1)</c>, shared by concurrent lookups);
+    /// the baseline binds a one-element array, one lookup per transaction.
+    /// </summary>
+    private static string BindTxId(string lookupSql, string txId) =>
+        ParameterPattern().Replace(lookupSql, lookupSql.Contains("= ANY ($1)", StringComparison.Ordinal) ? $"ARRAY[{txId}]" : txId);
+
     private async Task<JsonArray> ExplainAsync(string connectionString, string lookupSql)
     {
         var plan = new JsonArray();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(context.CancellationToken);
         await using var command = new NpgsqlCommand(
-            "EXPLAIN (ANALYZE, BUFFERS) " + ParameterPattern().Replace(lookupSql, $"'{LookupDataset.TxId(424_243)}'"), connection);
+            "EXPLAIN (ANALYZE, BUFFERS) " + BindTxId(lookupSql, $"'{LookupDataset.TxId(424_243)}'"), connection);
         await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
         while (await reader.ReadAsync(context.CancellationToken))
         {
