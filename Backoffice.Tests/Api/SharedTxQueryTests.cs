@@ -18,13 +18,7 @@ public sealed class SharedTxQueryTests(SharedTxQueryApiFixture api) : IClassFixt
     public async Task Concurrent_lookups_sharing_queries_each_get_their_own_entry_pairing_order_or_404_and_audit_row()
     {
         var spans = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Backoffice.Api" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordSpans(spans);
 
         // Twelve paid orders (both legs), six lone legs, and ids that match nothing.
         var expected = new Dictionary<string, (string Wallet, string? Counterpart, string? OrderId, decimal Amount)>();
@@ -114,13 +108,7 @@ public sealed class SharedTxQueryTests(SharedTxQueryApiFixture api) : IClassFixt
     public async Task A_lone_lookup_runs_its_query_inside_its_own_trace()
     {
         var spans = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Backoffice.Api" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordSpans(spans);
         var txId = Rows.NewId("tx");
         await api.SeedAsync(Rows.Entry(txId, Rows.NewId("w")));
 
@@ -131,6 +119,19 @@ public sealed class SharedTxQueryTests(SharedTxQueryApiFixture api) : IClassFixt
         var query = Assert.Single(spans, span => span.OperationName == "GET_TX query" && span.TraceId.ToHexString() == response.TraceId);
         Assert.Equal(request.SpanId, query.ParentSpanId);
         Assert.Equal(1, query.GetTagItem("bo.batch_size"));
+    }
+
+    /// <summary>Records the request spans and the API's own spans (the shared queries) until disposed.</summary>
+    private static ActivityListener RecordSpans(ConcurrentBag<Activity> spans)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Backoffice.Api" or "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }
 
