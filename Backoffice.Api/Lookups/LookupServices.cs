@@ -3,7 +3,7 @@ using Backoffice.Data;
 
 namespace Backoffice.Api.Lookups;
 
-/// <summary>What every lookup handler needs, bound with <c>[AsParameters]</c>.</summary>
+/// <summary>What the payment-order and wallet lookups need, bound with <c>[AsParameters]</c> (the transaction lookup has no request-scoped context).</summary>
 public sealed record LookupServices(
     HttpContext HttpContext,
     BoDbContext Db,
