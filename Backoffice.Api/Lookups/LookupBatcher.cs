@@ -12,8 +12,8 @@ namespace Backoffice.Api.Lookups;
 /// <c>maxBatch</c> keys. Each query is an ordinary command on its own pooled context, so the
 /// connection's command timeout and server-side cancel apply to it as to any lookup, and its
 /// failure (a timeout included) is every waiting lookup's failure. What it saves is the round trip
-/// per lookup: on two cores shared with PostgreSQL that was half of the API's CPU per request at
-/// saturation (docs/benchmarks.md, "Lookups, 2026-12-07, later").
+/// per lookup: on two cores shared with PostgreSQL, sharing cut the API's CPU per request at
+/// saturation by 39 % (docs/benchmarks.md, "Lookups, 2026-12-07, later").
 /// </summary>
 internal sealed class LookupBatcher<TRow>(
     IDbContextFactory<BoDbContext> contexts,
