@@ -31,7 +31,7 @@ public static class DatabaseExtensions
                 $"ConnectionStrings:{BoDbContext.ConnectionStringName} is required: the connection string of the Backoffice database.");
         }
 
-        if (EnablesMultiplexing(connectionString))
+        if (BoConnectionStrings.EnablesMultiplexing(connectionString))
         {
             throw new InvalidSettingsException(
                 $"ConnectionStrings:{BoDbContext.ConnectionStringName} must not enable Multiplexing: Npgsql does not apply "
@@ -65,18 +65,5 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService<DatabaseSampler>();
         builder.Services.AddHealthChecks().AddBoSchemaCheck();
         return builder;
-    }
-
-    /// <summary>A connection string Npgsql cannot read is left to fail where the data source is built, as before.</summary>
-    private static bool EnablesMultiplexing(string connectionString)
-    {
-        try
-        {
-            return new NpgsqlConnectionStringBuilder(connectionString).Multiplexing;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

@@ -38,6 +38,14 @@ public static class SyncConsumerExtensions
             throw new InvalidSettingsException($"ConnectionStrings:{BoDbContext.ConnectionStringName} (the Backoffice database) is required.");
         }
 
+        if (BoConnectionStrings.EnablesMultiplexing(connectionString))
+        {
+            throw new InvalidSettingsException(
+                $"ConnectionStrings:{BoDbContext.ConnectionStringName} must not enable Multiplexing: Npgsql applies no command "
+                + "timeout to multiplexed commands, so a batch stuck behind a lock or on a server that stopped answering would "
+                + "hold its partitions forever instead of failing and being retried.");
+        }
+
         services.AddBoDbContext(connectionString, PrepareStatements);
         if (builder.Configuration["Logging:LogLevel:Npgsql"] is null)
         {

@@ -22,6 +22,7 @@ public sealed class ConsumerProcessTests(PostgresDatabaseFixture database, Kafka
             ("Pairing:StaleAfter", "-00:00:01", "Pairing:StaleAfter must be positive"),
             ("ConnectionStrings:kafka", "", "ConnectionStrings:kafka (the Kafka bootstrap servers) is required"),
             ("ConnectionStrings:backoffice", "", "ConnectionStrings:backoffice (the Backoffice database) is required"),
+            ("ConnectionStrings:backoffice", $"{database.ConnectionString};Multiplexing=true", "ConnectionStrings:backoffice must not enable Multiplexing"),
         };
 
         // All at once: each is a process start of its own.
