@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Backoffice.Api.Telemetry;
 using Backoffice.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,9 +25,6 @@ internal sealed class LookupBatcher<TRow>(
     string spanName)
     where TRow : class
 {
-    /// <summary>The application's source, which ServiceDefaults traces when an OTLP exporter is set.</summary>
-    internal static readonly ActivitySource Source = new("Backoffice.Api");
-
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
     private int _inFlight;
 
@@ -95,8 +93,11 @@ internal sealed class LookupBatcher<TRow>(
     private async Task QueryAsync(List<Pending> batch)
     {
         // The first lookup's trace holds the query (and Npgsql's span under it); the others link to it.
-        using var span = Source.StartActivity(spanName, ActivityKind.Internal, batch[0].Trace,
-            links: batch.Count == 1 ? null : batch.Skip(1).Where(p => p.Trace != default).Select(p => new ActivityLink(p.Trace)));
+        var source = ApiTracing.Source;
+        using var span = source.StartActivity(spanName, ActivityKind.Internal, batch[0].Trace,
+            links: batch.Count == 1 || !source.HasListeners()
+                ? null
+                : batch.Skip(1).Where(p => p.Trace != default).Select(p => new ActivityLink(p.Trace)));
         span?.SetTag("bo.batch_size", batch.Count);
         try
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Backoffice.Api.Telemetry;
 using Backoffice.Tests.Api.Infrastructure;
 using Backoffice.Tests.Infrastructure;
 
@@ -126,7 +127,7 @@ public sealed class SharedTxQueryTests(SharedTxQueryApiFixture api) : IClassFixt
     {
         var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is "Backoffice.Api" or "Microsoft.AspNetCore",
+            ShouldListenTo = source => source.Name is ApiTracing.SourceName or "Microsoft.AspNetCore",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = spans.Add,
         };

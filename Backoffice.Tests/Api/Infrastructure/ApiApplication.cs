@@ -2,6 +2,7 @@ using System.Net;
 using Backoffice.Api;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Backoffice.Tests.Api.Infrastructure;
@@ -15,13 +16,19 @@ public sealed class ApiApplication : WebApplicationFactory<AdminApiEntryPoint>
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly string _environment;
+    private readonly Action<IServiceCollection>? _configureServices;
 
     public LogSink Logs { get; } = new();
 
-    public ApiApplication(IReadOnlyDictionary<string, string?> settings, string environment = "Development")
+    /// <param name="configureServices">Services added after the API's own, e.g. a test's span exporter.</param>
+    public ApiApplication(
+        IReadOnlyDictionary<string, string?> settings,
+        string environment = "Development",
+        Action<IServiceCollection>? configureServices = null)
     {
         _settings = settings;
         _environment = environment;
+        _configureServices = configureServices;
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
 
@@ -34,6 +41,11 @@ public sealed class ApiApplication : WebApplicationFactory<AdminApiEntryPoint>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_configureServices is not null)
+        {
+            builder.ConfigureServices(_configureServices);
         }
     }
 }

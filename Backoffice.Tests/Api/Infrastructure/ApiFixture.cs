@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Backoffice.Data;
 using Backoffice.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Backoffice.Tests.Api.Infrastructure;
 
@@ -27,7 +28,7 @@ public class ApiFixture(PostgresServerFixture server) : IAsyncLifetime
     {
         ConnectionString = await server.CreateDatabaseAsync(GetType().Name);
         _issuer = await LocalOidcIssuer.StartAsync();
-        _app = new ApiApplication(Settings());
+        _app = new ApiApplication(Settings(), configureServices: ConfigureServices);
         _app.StartServer();
         using var client = _app.CreateClient();
         BaseAddress = client.BaseAddress!;
@@ -44,6 +45,11 @@ public class ApiFixture(PostgresServerFixture server) : IAsyncLifetime
         // Samples the pool and the lag often enough for a test to see them.
         ["Database:SampleInterval"] = "00:00:01",
     };
+
+    /// <summary>Services added after the API's own; override to observe it, e.g. with an exporter.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     /// <summary>A client presenting a valid token with <paramref name="roles"/> (none: no role at all).</summary>
     public HttpClient ClientWithRoles(params string[] roles) => ClientWithToken(Issuer.CreateToken(roles));
