@@ -122,7 +122,7 @@ public static class LedgerUpsert
                     SqlArrays.Text(rows.Select(r => (string?)r.Source.Topic)),
                     SqlArrays.Integer(rows.Select(r => (int?)r.Source.Partition)),
                     SqlArrays.BigInt(rows.Select(r => (long?)r.Source.Offset)),
-                    SqlArrays.Text(rows.Select(r => (string?)r.Payload)),
+                    SqlArrays.Utf8Text(rows.Select(r => r.Payload)),
                 },
             },
             async (reader, cancellationToken) =>

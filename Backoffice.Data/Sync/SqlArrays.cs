@@ -9,6 +9,13 @@ internal static class SqlArrays
     public static NpgsqlParameter Text(IEnumerable<string?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
+    /// <summary>
+    /// text[] from <see cref="RawJson"/> values: Npgsql writes <c>ReadOnlyMemory&lt;byte&gt;</c> to a text
+    /// parameter as the bytes it is given (the connection's encoding is UTF-8), so nothing is re-encoded.
+    /// </summary>
+    public static NpgsqlParameter Utf8Text(IEnumerable<RawJson> values) =>
+        new() { Value = values.Select(v => v.Utf8).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
     public static NpgsqlParameter Numeric(IEnumerable<decimal?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric };
 

@@ -18,7 +18,7 @@ public sealed record LedgerUpsertRow(
     long? SourceVersion,
     string? EventId,
     SourcePosition Source,
-    string Payload);
+    RawJson Payload);
 
 /// <summary>One payment order version to upsert into <c>bo.payment_orders</c>.</summary>
 public sealed record PaymentOrderUpsertRow(
@@ -33,7 +33,7 @@ public sealed record PaymentOrderUpsertRow(
     long? SourceVersion,
     string? EventId,
     SourcePosition Source,
-    string Payload);
+    RawJson Payload);
 
 /// <summary>What an upsert did with one incoming row.</summary>
 public enum UpsertOutcome

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Backoffice.Data.Dlq;
 using Backoffice.Data.Pairing;
+using Backoffice.Data.Sync;
 
 namespace Backoffice.SyncConsumer.Normalisation;
 
@@ -110,11 +111,11 @@ public sealed class EventNormalizer
                 return rejection;
             }
 
-            return NormaliseRow(StreamContract.For(message.Stream), message.Stream, row, json.Span);
+            return NormaliseRow(StreamContract.For(message.Stream), message.Stream, row, json);
         }
     }
 
-    private NormalisationResult NormaliseRow(StreamContract contract, StreamKind stream, JsonElement row, ReadOnlySpan<byte> json)
+    private NormalisationResult NormaliseRow(StreamContract contract, StreamKind stream, JsonElement row, ReadOnlyMemory<byte> json)
     {
         var fields = contract.Fields;
         var states = new FieldStates();
@@ -205,13 +206,14 @@ public sealed class EventNormalizer
         }
 
         IReadOnlyList<AliasHit> aliasHits = CollectAliasHits(fields, ref states, repeats) ?? [];
-        var rawPayload = Encoding.UTF8.GetString(json);
+        // The message's own bytes (it lives until its batch is written): nothing is copied or decoded.
+        var rawPayload = new RawJson(json);
         return stream == StreamKind.Ledger
             ? BuildLedger(ref states, aliasHits, rawPayload)
             : BuildPaymentOrder(ref states, aliasHits, rawPayload);
     }
 
-    private static NormalisationResult.Ledger BuildLedger(ref FieldStates v, IReadOnlyList<AliasHit> aliasHits, string rawPayload)
+    private static NormalisationResult.Ledger BuildLedger(ref FieldStates v, IReadOnlyList<AliasHit> aliasHits, RawJson rawPayload)
     {
         var relatedId = v[LedgerField.RelatedId].Value.Text;
         var relatedType = v[LedgerField.RelatedType].Value.Text ?? (relatedId is null ? null : RelatedTypes.PaymentOrder);
@@ -233,7 +235,7 @@ public sealed class EventNormalizer
         return new NormalisationResult.Ledger(ledgerEvent, aliasHits);
     }
 
-    private static NormalisationResult.PaymentOrder BuildPaymentOrder(ref FieldStates v, IReadOnlyList<AliasHit> aliasHits, string rawPayload)
+    private static NormalisationResult.PaymentOrder BuildPaymentOrder(ref FieldStates v, IReadOnlyList<AliasHit> aliasHits, RawJson rawPayload)
     {
         var orderEvent = new PaymentOrderEvent(
             OrderId: v[OrderField.OrderId].Value.Text!,

@@ -1,3 +1,5 @@
+using Backoffice.Data.Sync;
+
 namespace Backoffice.SyncConsumer.Normalisation;
 
 /// <summary>The two logical streams of the event contract (§1). Metric label values: "ledger", "payment_order".</summary>
@@ -36,7 +38,7 @@ public sealed record LedgerEvent(
     long? SourceVersion,
     string? EventId,
     string? EventType,
-    string RawPayload);
+    RawJson RawPayload);
 
 /// <summary>A payment order state in canonical form (§2.2). Timestamps are UTC, truncated to microseconds.</summary>
 public sealed record PaymentOrderEvent(
@@ -51,7 +53,7 @@ public sealed record PaymentOrderEvent(
     long? SourceVersion,
     string? EventId,
     string? EventType,
-    string RawPayload);
+    RawJson RawPayload);
 
 /// <summary>What the normaliser made of one message.</summary>
 public abstract record NormalisationResult

@@ -119,6 +119,21 @@ public sealed class ContractEndToEndTests(ConsumerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task The_raw_payload_keeps_non_ascii_text_and_escapes_exactly_and_loses_a_byte_order_mark()
+    {
+        // The payload goes to PostgreSQL as the message's own UTF-8 bytes (RawJson): multi-byte
+        // characters, a four-byte emoji and JSON escapes must come back as the producer meant them.
+        await fixture.SendLedgerAsync(null, "\uFEFF" + $$"""{"tx_id": "tx-{{_id}}", "wallet_id": "w-1", "entry_type": "PAYMENT", "amount": 1, "memo": "결제 ✓ 😀", "escaped": "caf\u00e9 \"q\""}""");
+
+        var entry = await EntryEventually($"tx-{_id}");
+
+        using var stored = JsonDocument.Parse(entry.Payload);
+        Assert.Equal("결제 ✓ 😀", stored.RootElement.GetProperty("memo").GetString());
+        Assert.Equal("café \"q\"", stored.RootElement.GetProperty("escaped").GetString());
+        Assert.Equal($"tx-{_id}", stored.RootElement.GetProperty("tx_id").GetString());
+    }
+
+    [Fact]
     public async Task Debezium_change_events_are_stored_from_their_after_row_with_or_without_the_schema_wrapper()
     {
         var wrapped = $$$$"""{"schema": {"type": "struct"}, "payload": {"op": "c", "ts_ms": 1, "before": null, "after": {"tx_id": "tx-{{{{_id}}}}-w", "wallet_id": "w-1", "entry_type": "PAYMENT", "amount": "3"}}}""";

@@ -158,7 +158,7 @@ public sealed class PairingWriteTests(PostgresDatabaseFixture database) : IClass
     }
 
     private static LedgerUpsertRow ToRow(string txId, long version) =>
-        new(txId, "w-1", "PAYMENT", 1m, "KRW", null, null, null, null, null, version, null, new SourcePosition("t", 0, version), "{}");
+        new(txId, "w-1", "PAYMENT", 1m, "KRW", null, null, null, null, null, version, null, new SourcePosition("t", 0, version), RawJson.FromText("{}"));
 
     private async Task Write(params BatchItem[] items) => await _writer.WriteAsync(items, null, TestContext.Current.CancellationToken);
 

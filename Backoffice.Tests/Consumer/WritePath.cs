@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Backoffice.Data.Sync;
 using Backoffice.SyncConsumer.Ingest;
 using Backoffice.SyncConsumer.Normalisation;
 
@@ -38,14 +39,14 @@ internal static class WritePath
             updated_at = updatedAt,
             source_version = version,
         });
-        var e = new LedgerEvent(txId, walletId, entryType, amount, currency, relatedId, relatedType ?? (relatedId is null ? null : "PAYMENT_ORDER"), status, occurredAt, updatedAt, version, $"evt-{txId}-{version}", null, payload);
+        var e = new LedgerEvent(txId, walletId, entryType, amount, currency, relatedId, relatedType ?? (relatedId is null ? null : "PAYMENT_ORDER"), status, occurredAt, updatedAt, version, $"evt-{txId}-{version}", null, RawJson.FromText(payload));
         return new BatchItem(Message(StreamKind.Ledger, LedgerTopic, partition, txId, payload), new NormalisationResult.Ledger(e, []));
     }
 
     public static BatchItem Order(string orderId, string status, DateTimeOffset? updatedAt = null, long? version = null, decimal? amount = 10m)
     {
         var payload = JsonSerializer.Serialize(new { order_id = orderId, status, updated_at = updatedAt, source_version = version });
-        var e = new PaymentOrderEvent(orderId, status, amount, "KRW", "w-1", "w-2", null, updatedAt, version, null, null, payload);
+        var e = new PaymentOrderEvent(orderId, status, amount, "KRW", "w-1", "w-2", null, updatedAt, version, null, null, RawJson.FromText(payload));
         return new BatchItem(Message(StreamKind.PaymentOrder, OrderTopic, 0, orderId, payload), new NormalisationResult.PaymentOrder(e, []));
     }
 

@@ -175,7 +175,7 @@ public sealed class FieldAliasTests
 
         // Ledger-only fields are unknown on the payment_order stream (kept in the raw payload only).
         var orderWithLedgerFields = AcceptedOrder(OrderWith(("tx_id", "\"tx-9\""), ("occurred_at", "\"garbage\"")));
-        Assert.Contains("tx-9", orderWithLedgerFields.Event.RawPayload, StringComparison.Ordinal);
+        Assert.Contains("tx-9", orderWithLedgerFields.Event.RawPayload.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

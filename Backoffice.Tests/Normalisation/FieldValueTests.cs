@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backoffice.Data.Sync;
 using Backoffice.SyncConsumer.Normalisation;
 using static Backoffice.Tests.Normalisation.NormalisationKit;
 
@@ -395,7 +396,7 @@ public sealed class FieldValueTests
         Assert.Equal(
             new PaymentOrderEvent("po-77", "SETTLED", 99.9m, "EUR", "w-a", "w-b",
                 new DateTimeOffset(2024, 5, 1, 8, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero),
-                12, "m-1", "OrderSettled", json),
+                12, "m-1", "OrderSettled", RawJson.FromText(json)),
             result.Event);
         Assert.Equal(11, result.AliasHits.Count);
     }
@@ -413,7 +414,7 @@ public sealed class FieldValueTests
         Assert.Equal(
             new LedgerEvent("tx-1", "w-1", "RECEIVE", 100.25m, "USD", "po-1", "PAYMENT_ORDER", "POSTED",
                 new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 5, 1, 10, 0, 1, 500, TimeSpan.Zero),
-                3, "ev-1", "LedgerEntryPosted", json),
+                3, "ev-1", "LedgerEntryPosted", RawJson.FromText(json)),
             result.Event);
         Assert.Empty(result.AliasHits);
     }

@@ -38,7 +38,7 @@ public sealed class HostileCorpusTests
                 break;
             case "LEDGER":
                 var ledger = Assert.IsType<NormalisationResult.Ledger>(result);
-                Assert.Equal(RawText(corpusCase.Value!), ledger.Event.RawPayload);
+                Assert.Equal(RawText(corpusCase.Value!), ledger.Event.RawPayload.ToString());
                 break;
             case "PAYMENT_ORDER":
                 Assert.IsType<NormalisationResult.PaymentOrder>(result);

@@ -30,7 +30,7 @@ public sealed class MessageShapeTests
 
         var result = AcceptedLedger(json);
 
-        Assert.Equal(json, result.Event.RawPayload);
+        Assert.Equal(json, result.Event.RawPayload.ToString());
     }
 
     [Theory]
@@ -48,7 +48,7 @@ public sealed class MessageShapeTests
         Assert.Equal(7.5m, result.Event.Amount);
         Assert.Null(result.Event.UpdatedAt); // ts_ms is not a version
         Assert.Null(result.Event.SourceVersion); // nor is source.version
-        Assert.Equal(json, result.Event.RawPayload);
+        Assert.Equal(json, result.Event.RawPayload.ToString());
     }
 
     [Theory]
@@ -62,7 +62,7 @@ public sealed class MessageShapeTests
         var result = AcceptedLedger(json);
 
         Assert.Equal("tx-dbz", result.Event.TxId);
-        Assert.Equal(json, result.Event.RawPayload);
+        Assert.Equal(json, result.Event.RawPayload.ToString());
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class MessageShapeTests
 
         var result = Assert.IsType<NormalisationResult.Ledger>(Normalizer.Normalise(Message(StreamKind.Ledger, value)));
 
-        Assert.Equal(json, result.Event.RawPayload);
+        Assert.Equal(json, result.Event.RawPayload.ToString());
     }
 
     [Fact]
@@ -297,7 +297,7 @@ public sealed class MessageShapeTests
 
         var result = AcceptedLedger(json);
 
-        Assert.Equal(json, result.Event.RawPayload);
+        Assert.Equal(json, result.Event.RawPayload.ToString());
     }
 
     [Fact]

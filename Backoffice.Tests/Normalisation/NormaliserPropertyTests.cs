@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Backoffice.Data.Sync;
 using Backoffice.SyncConsumer.Normalisation;
 using FsCheck;
 using FsCheck.Fluent;
@@ -219,10 +220,10 @@ public sealed class NormaliserPropertyTests
         }
     }
 
-    private static void AssertRawPayload(byte[] value, string rawPayload)
+    private static void AssertRawPayload(byte[] value, RawJson rawPayload)
     {
         var json = value.AsSpan().StartsWith("\uFEFF"u8) ? value.AsSpan(3) : value;
-        Assert.Equal(Encoding.UTF8.GetString(json), rawPayload);
+        Assert.Equal(json.ToArray(), rawPayload.Utf8.ToArray());
     }
 
     private static void AssertAliasHits(IReadOnlyList<AliasHit> hits)
