@@ -7,12 +7,14 @@ using Backoffice.Bench.Freshness;
 using Backoffice.Bench.Infrastructure;
 using Backoffice.Bench.Ingest;
 using Backoffice.Bench.Lookup;
+using Backoffice.Bench.Normalise;
 
-// bench/run-* build the Release configuration and call this with one of: ingest, freshness, lookup, all.
+// bench/run-* build the Release configuration and call this with one of: ingest, freshness, lookup,
+// all (those three), normalise (a micro-benchmark of one component, not part of all).
 string[] benchmarks = ["ingest", "freshness", "lookup"];
-if (args.Length == 0 || (args[0] != "all" && !benchmarks.Contains(args[0])))
+if (args.Length == 0 || (args[0] != "all" && args[0] != "normalise" && !benchmarks.Contains(args[0])))
 {
-    await Console.Error.WriteLineAsync("usage: Backoffice.Bench ingest|freshness|lookup|all [--configuration Release] [--quick]");
+    await Console.Error.WriteLineAsync("usage: Backoffice.Bench ingest|freshness|lookup|all|normalise [--configuration Release] [--quick]");
     return 2;
 }
 
@@ -56,6 +58,7 @@ foreach (var name in selected)
                 Partitions = EnvInt("BENCH_FRESHNESS_PARTITIONS") ?? 64,
                 LingerMs = EnvInt("BENCH_FRESHNESS_LINGER_MS") ?? 5,
             }).RunAsync(),
+            "normalise" => await new NormaliseBenchmark(context, quick ? new NormaliseSettings(Messages: 20_000, Rounds: 2) : new NormaliseSettings()).RunAsync(),
             _ => await new LookupBenchmark(context, quick ? new LookupSettings(LedgerEntries: 50_000, OpenLoopSeconds: 5, SaturationSeconds: 5) : new LookupSettings()).RunAsync(),
         };
         result["duration_seconds"] = Math.Round((clock.Elapsed - started).TotalSeconds, 1);

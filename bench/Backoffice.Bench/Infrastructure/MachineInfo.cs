@@ -22,7 +22,8 @@ public static class MachineInfo
             .FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
         var postgres = await TryRunAsync(context, "postgres-version", "/usr/lib/postgresql/15/bin/postgres", ["--version"]);
         var commit = await TryRunAsync(context, "git-rev-parse", "git", ["-C", context.RepositoryRoot, "rev-parse", "HEAD"]);
-        var dirty = await TryRunAsync(context, "git-status", "git", ["-C", context.RepositoryRoot, "status", "--porcelain"]);
+        // The previous run's results are not code: a modified bench/results/ does not make the run "uncommitted".
+        var dirty = await TryRunAsync(context, "git-status", "git", ["-C", context.RepositoryRoot, "status", "--porcelain", "--", ".", ":(exclude)bench/results"]);
         var branch = await TryRunAsync(context, "git-branch", "git", ["-C", context.RepositoryRoot, "rev-parse", "--abbrev-ref", "HEAD"]);
         return new JsonObject
         {
