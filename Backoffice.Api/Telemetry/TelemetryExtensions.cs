@@ -10,9 +10,9 @@ public static class TelemetryExtensions
     /// <summary>
     /// The API's own meter (request, auth and database metrics) plus Npgsql's metrics, on top of
     /// what ServiceDefaults exports (ASP.NET Core, HTTP client, runtime; OTLP and /metrics); and
-    /// the API's own spans (<see cref="ApiTracing"/>) and Npgsql's when traces are exported (OTLP, e.g. to the Aspire dashboard). Without an
-    /// exporter no span is recorded, but every request still has its W3C trace id
-    /// (<see cref="RequestTraceContext"/>), which problems and audit rows carry.
+    /// the API's own spans (<see cref="ApiTracing"/>) and Npgsql's when traces are exported (OTLP,
+    /// e.g. to the Aspire dashboard). Without an exporter no span is recorded, but every request
+    /// still has its W3C trace id (<see cref="RequestTraceContext"/>), which problems and audit rows carry.
     /// </summary>
     public static IHostApplicationBuilder AddApiTelemetry(this IHostApplicationBuilder builder)
     {
