@@ -24,7 +24,7 @@ public static class LedgerUpsert
         -- The upsert then conflicts with exactly these versions (ours until the commit), so the
         -- outcomes read from them are exact; one index probe per key locks and reads the row.
         before AS MATERIALIZED (
-            SELECT tx_id, related_id, updated_at, source_version, ingested_at
+            SELECT tx_id, related_id, related_type, entry_type, amount, currency, updated_at, source_version, ingested_at
             FROM bo.ledger_entries
             WHERE tx_id = ANY($1)
             ORDER BY tx_id
@@ -60,7 +60,8 @@ public static class LedgerUpsert
                 source_offset = excluded.source_offset,
                 payload = excluded.payload
             WHERE {VersionOrder.IsNewer("excluded", "stored")}
-            RETURNING stored.tx_id, (stored.xmax = 0) AS inserted
+            RETURNING stored.tx_id, (stored.xmax = 0) AS inserted,
+                      stored.related_id, stored.related_type, stored.entry_type, stored.amount, stored.currency
         )
         SELECT input.ord,
                CASE
@@ -70,7 +71,16 @@ public static class LedgerUpsert
                    WHEN {VersionOrder.Key("input.updated_at", "input.source_version", "now()")} = {VersionOrder.KeyOf("before")} THEN 'D'
                    ELSE 'S'
                END,
-               before.related_id
+               before.related_id,
+               -- §4's pair row is a function of its legs' related_id, related_type, entry_type, amount
+               -- and currency only (and of first_ingested_at, which an update keeps): a new leg, or
+               -- an update that changed one of these, is all that can change a pair. The stored
+               -- values are compared (after the column's rounding), numerically like the recomputation.
+               applied.tx_id IS NOT NULL
+                   AND (applied.inserted
+                        OR (applied.related_id, applied.related_type, applied.entry_type, applied.amount, applied.currency)
+                           IS DISTINCT FROM
+                           (before.related_id, before.related_type, before.entry_type, before.amount, before.currency))
         FROM input
         LEFT JOIN applied ON applied.tx_id = input.tx_id
         LEFT JOIN before ON before.tx_id = input.tx_id
@@ -131,7 +141,8 @@ public static class LedgerUpsert
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var index = (int)reader.GetInt64(0) - 1;
-                    results[index] = new LedgerUpsertResult(ParseOutcome(reader.GetString(1), rows[index].TxId), SqlArrays.ReadText(reader, 2));
+                    results[index] = new LedgerUpsertResult(
+                        ParseOutcome(reader.GetString(1), rows[index].TxId), SqlArrays.ReadText(reader, 2), reader.GetBoolean(3));
                 }
 
                 result.Set(results);

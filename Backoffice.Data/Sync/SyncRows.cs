@@ -51,8 +51,14 @@ public enum UpsertOutcome
     Duplicate,
 }
 
-/// <summary>The outcome of one ledger row, with the <c>related_id</c> the entry had before (to re-pair a leg that moved).</summary>
-public readonly record struct LedgerUpsertResult(UpsertOutcome Outcome, string? PreviousRelatedId);
+/// <summary>The outcome of one ledger row.</summary>
+/// <param name="Outcome">Inserted, updated, stale or a duplicate.</param>
+/// <param name="PreviousRelatedId">The <c>related_id</c> the entry had before (to re-pair a leg that moved).</param>
+/// <param name="PairInputsChanged">
+/// The row was inserted, or updated with a new <c>related_id</c>, <c>related_type</c>, <c>entry_type</c>,
+/// <c>amount</c> or <c>currency</c>: the only writes that can change a pair row (§4).
+/// </param>
+public readonly record struct LedgerUpsertResult(UpsertOutcome Outcome, string? PreviousRelatedId, bool PairInputsChanged);
 
 /// <summary>A DLQ row for <c>bo.consumer_dlq_events</c>; <see cref="Payload"/> is already capped, size and hash are of the whole value.</summary>
 public sealed record DlqUpsertRow(

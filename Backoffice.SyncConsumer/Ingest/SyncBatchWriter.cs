@@ -90,7 +90,10 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
             {
                 var outcome = ledgerOutcomes.Value[i];
                 results[ledgerWinners[i].Item] = ToResult(outcome.Outcome);
-                if (outcome.Outcome is UpsertOutcome.Inserted or UpsertOutcome.Updated)
+                // A write that changed none of the pair's inputs (half of all ledger writes in the
+                // simulator's mix: a status moving from PENDING to POSTED) leaves every pair row as
+                // it was, so its key is neither locked nor recomputed (docs/benchmarks.md, 2026-12-07).
+                if (outcome.PairInputsChanged)
                 {
                     // A leg whose related_id changed leaves its old pair: both keys are recomputed.
                     AddIfPresent(touched, ledgerWinners[i].Event.RelatedId);

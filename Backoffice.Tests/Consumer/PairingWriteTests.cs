@@ -109,6 +109,76 @@ public sealed class PairingWriteTests(PostgresDatabaseFixture database) : IClass
         Assert.Equal((PairingStatuses.Complete, before.StatusChangedAt, 10m), (after.PairingStatus, after.StatusChangedAt, after.PaymentAmount));
     }
 
+    [Theory]
+    [InlineData("amount", PairingStatuses.Unknown, PairingReasons.AmountMismatch)]
+    [InlineData("currency", PairingStatuses.Unknown, PairingReasons.CurrencyMismatch)]
+    [InlineData("entry_type", PairingStatuses.Unknown, PairingReasons.DuplicateLeg)]
+    [InlineData("related_type", PairingStatuses.Complete, null)]
+    public async Task A_newer_version_that_changes_a_pair_input_re_pairs(string input, string status, string? reason)
+    {
+        var po = $"po-{_id}";
+        await Write(WritePath.Ledger($"{po}-p", "PAYMENT", 10m, relatedId: po, version: 1), WritePath.Ledger($"{po}-r", "RECEIVE", 10m, relatedId: po, version: 1));
+        Assert.Equal(PairingStatuses.Complete, (await Pair(po)).PairingStatus);
+
+        await Write(input switch
+        {
+            "amount" => WritePath.Ledger($"{po}-r", "RECEIVE", 11m, relatedId: po, version: 2),
+            "currency" => WritePath.Ledger($"{po}-r", "RECEIVE", 10m, "USD", relatedId: po, version: 2),
+            "entry_type" => WritePath.Ledger($"{po}-r", "PAYMENT", 10m, relatedId: po, version: 2),
+            _ => WritePath.Ledger($"{po}-r", "RECEIVE", 10m, relatedId: po, version: 2, relatedType: "ADJUSTMENT"),
+        });
+
+        var after = await Pair(po);
+        Assert.Equal((status, reason), Status(after));
+        Assert.Equal(input == "related_type" ? "ADJUSTMENT" : RelatedTypes.PaymentOrder, after.RelatedType);
+        Assert.Equal(input == "amount" ? 11m : 10m, after.ReceiveAmount ?? 10m);
+    }
+
+    [Fact]
+    public async Task A_newer_version_that_changes_no_pair_input_leaves_the_pair_row_as_it_was()
+    {
+        var po = $"po-{_id}";
+        await Write(WritePath.Ledger($"{po}-p", "PAYMENT", 10m, relatedId: po, version: 1, status: "PENDING"), WritePath.Ledger($"{po}-r", "RECEIVE", 10m, relatedId: po, version: 1));
+        var before = await Pair(po);
+
+        await Write(WritePath.Ledger($"{po}-p", "PAYMENT", 10.000m, relatedId: po, version: 2, status: "POSTED", walletId: "w-2"));
+
+        await using var db = database.CreateDbContext();
+        var leg = await db.LedgerEntries.AsNoTracking().SingleAsync(e => e.TxId == $"{po}-p", TestContext.Current.CancellationToken);
+        Assert.Equal(("POSTED", "w-2", 2L), (leg.Status, leg.WalletId, leg.SourceVersion));
+        Assert.Equivalent(before, await Pair(po), strict: true);
+    }
+
+    [Fact]
+    public async Task The_upsert_reports_which_writes_can_change_a_pair()
+    {
+        var tx = $"tx-{_id}";
+        LedgerUpsertRow Row(long version, string status = "POSTED", decimal amount = 1m, string? relatedId = "po-1") =>
+            ToRow(tx, version) with { Status = status, Amount = amount, RelatedId = relatedId, RelatedType = relatedId is null ? null : RelatedTypes.PaymentOrder };
+
+        Assert.Equal(
+            [(UpsertOutcome.Inserted, true), (UpsertOutcome.Updated, false), (UpsertOutcome.Duplicate, false), (UpsertOutcome.Stale, false),
+             (UpsertOutcome.Updated, true), (UpsertOutcome.Updated, true), (UpsertOutcome.Updated, true)],
+            [
+                await Upsert(Row(1, "PENDING")),
+                await Upsert(Row(2)),
+                await Upsert(Row(2)),
+                await Upsert(Row(1, amount: 5m)),
+                await Upsert(Row(3, amount: 5m)),
+                await Upsert(Row(4, amount: 5m, relatedId: "po-2")),
+                await Upsert(Row(5, amount: 5m, relatedId: null)),
+            ]);
+
+        async Task<(UpsertOutcome, bool)> Upsert(LedgerUpsertRow row)
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(TestContext.Current.CancellationToken);
+            var result = (await LedgerUpsert.ExecuteAsync(connection, transaction, [row], TestContext.Current.CancellationToken)).Single();
+            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+            return (result.Outcome, result.PairInputsChanged);
+        }
+    }
+
     [Fact]
     public async Task Two_writers_storing_the_two_legs_at_the_same_moment_always_end_complete()
     {
