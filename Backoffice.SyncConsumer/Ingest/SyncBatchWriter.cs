@@ -90,9 +90,9 @@ public sealed class SyncBatchWriter(NpgsqlDataSource dataSource, TimeProvider ti
             {
                 var outcome = ledgerOutcomes.Value[i];
                 results[ledgerWinners[i].Item] = ToResult(outcome.Outcome);
-                // A write that changed none of the pair's inputs (half of all ledger writes in the
-                // simulator's mix: a status moving from PENDING to POSTED) leaves every pair row as
-                // it was, so its key is neither locked nor recomputed (docs/benchmarks.md, 2026-12-07).
+                // A write that changed none of the pair's inputs (a third of the simulator's ledger
+                // writes: a status moving from PENDING to POSTED) leaves every pair row as it was,
+                // so its key is neither locked nor recomputed (docs/benchmarks.md, 2026-12-07).
                 if (outcome.PairInputsChanged)
                 {
                     // A leg whose related_id changed leaves its old pair: both keys are recomputed.
