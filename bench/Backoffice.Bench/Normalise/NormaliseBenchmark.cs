@@ -31,11 +31,12 @@ public sealed class NormaliseBenchmark(BenchContext context, NormaliseSettings s
         var bytes = messages.Sum(m => (long)(m.Value?.Length ?? 0));
         context.Log($"{messages.Length:N0} messages, {bytes / (double)messages.Length:0} bytes each on average");
 
-        var normalizer = new EventNormalizer(new NormalizerOptions());
+        var normalizerOptions = new NormalizerOptions();
+        var normalizer = new EventNormalizer(normalizerOptions);
         var checkedCount = Check(normalizer, messages, expected);
         context.Log($"every result is what the simulator meant ({checkedCount:N0} messages)");
 
-        var options = new JsonDocumentOptions { MaxDepth = new NormalizerOptions().MaxDepth };
+        var options = new JsonDocumentOptions { MaxDepth = normalizerOptions.MaxDepth };
         var parse = Measure("JsonDocument.Parse", messages, message =>
         {
             try
