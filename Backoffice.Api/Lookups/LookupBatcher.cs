@@ -7,17 +7,24 @@ using Microsoft.EntityFrameworkCore;
 namespace Backoffice.Api.Lookups;
 
 /// <summary>
-/// Lets concurrent lookups by key share one query: a lookup that finds fewer than
-/// <c>maxInFlight</c> queries running starts one at once (alone, when the API is quiet, so it waits
-/// for nothing); otherwise it joins the next query a running one starts when it finishes, up to
-/// <c>maxBatch</c> keys. Each query is an ordinary command on its own pooled context, so the
-/// connection's command timeout and server-side cancel apply to it as to any lookup, and its
-/// failure (a timeout included) is every waiting lookup's failure. What it saves is the round trip
-/// per lookup: on two cores shared with PostgreSQL, sharing cut the API's CPU per request at
-/// saturation by 39 % (docs/benchmarks.md, "Lookups, 2026-12-07, later").
+/// Lets concurrent lookups by key share one query: a lookup that finds no query running starts
+/// one at once, alone (so on a quiet API it waits for nothing); otherwise it joins the next query a
+/// running one starts when it finishes, up to <c>maxBatch</c> keys, unless lookups have recently
+/// had their queries to themselves (mean batch below 1.5) or every running query has run for
+/// longer than <see cref="StallAfter"/>, when it may start one of up to <c>maxInFlight</c> at once.
+/// Under saturation, when lookups arrive faster than queries finish, a further query would only
+/// split the next batch: the API then shares as much as one slot would, while a quiet API keeps
+/// its spare slots for latency and a stalled query (a cold page, a lock) does not hold up the
+/// lookups behind it (docs/benchmarks.md, "Lookups, 2026-12-07, adaptive query slots").
+/// Each query is an ordinary command on its own pooled context, so the connection's command
+/// timeout and server-side cancel apply to it as to any lookup, and its failure (a timeout
+/// included) is every waiting lookup's failure. What it saves is the round trip per lookup: on two
+/// cores shared with PostgreSQL, sharing cut the API's CPU per request at saturation by 39 %
+/// (docs/benchmarks.md, "Lookups, 2026-12-07, later").
 /// </summary>
 internal sealed class LookupBatcher<TRow>(
     IDbContextFactory<BoDbContext> contexts,
+    TimeProvider timeProvider,
     Func<BoDbContext, string[], IAsyncEnumerable<TRow>> query,
     Func<TRow, string> keyOf,
     int maxBatch,
@@ -26,7 +33,23 @@ internal sealed class LookupBatcher<TRow>(
     where TRow : class
 {
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
+    /// <summary>A further slot opens only while the recent mean batch is below 1.5 lookups (fixed point, × 256).</summary>
+    private const int QuietBatchX256 = 384;
+
+    /// <summary>
+    /// A query running this long is stalled, not busy: at saturation on the reference machine a
+    /// shared query's wait and run took 4–5 ms at p95.
+    /// </summary>
+    internal static readonly TimeSpan StallAfter = TimeSpan.FromMilliseconds(10);
+
     private int _inFlight;
+    // Moving mean of the lookups per query (× 256, each query weighing 1/8). Two queries finishing
+    // at once may lose one update: it is a load signal, and the next query corrects it.
+    private int _recentBatchX256 = 256;
+    private long _lastStartTimestamp;
+
+    /// <summary>How many queries are running now (tests of the slot rule).</summary>
+    internal int RunningQueries => Volatile.Read(ref _inFlight);
 
     /// <summary>
     /// The row with <paramref name="key"/>, or null. <paramref name="cancellationToken"/> stops only
@@ -43,7 +66,7 @@ internal sealed class LookupBatcher<TRow>(
     private void TryStartQuery()
     {
         var running = Volatile.Read(ref _inFlight);
-        while (running < maxInFlight)
+        while (running == 0 || (running < maxInFlight && (IsQuiet() || IsStalled())))
         {
             var seen = Interlocked.CompareExchange(ref _inFlight, running + 1, running);
             if (seen == running)
@@ -55,6 +78,11 @@ internal sealed class LookupBatcher<TRow>(
             running = seen;
         }
     }
+
+    private bool IsQuiet() => Volatile.Read(ref _recentBatchX256) < QuietBatchX256;
+
+    /// <summary>Even the most recently started query has been running for longer than <see cref="StallAfter"/>.</summary>
+    private bool IsStalled() => timeProvider.GetElapsedTime(Volatile.Read(ref _lastStartTimestamp)) > StallAfter;
 
     private async Task RunQueriesAsync()
     {
@@ -76,6 +104,9 @@ internal sealed class LookupBatcher<TRow>(
                     return;
                 }
 
+                var recent = Volatile.Read(ref _recentBatchX256);
+                Volatile.Write(ref _recentBatchX256, recent + (batch.Count * 256 - recent) / 8);
+                Volatile.Write(ref _lastStartTimestamp, timeProvider.GetTimestamp());
                 await QueryAsync(batch);
             }
         }

@@ -21,10 +21,12 @@ public sealed class LookupOptions
     public int TxBatchSize { get; set; } = 64;
 
     /// <summary>
-    /// Transaction-lookup queries that may run at once, each on its own connection. A lookup that
-    /// finds one free starts it at once; the rest join the next query of a running one. With two
-    /// the API's CPU per request at saturation fell by 39 % (docs/benchmarks.md); more run more
-    /// queries side by side with fewer ids each.
+    /// Most transaction-lookup queries that may run at once, each on its own connection. A lookup
+    /// that finds none running starts one at once; past the first, one starts only while the API
+    /// is not saturated or the running ones have stalled, and the rest join the next query of a
+    /// running one (<see cref="LookupBatcher{TRow}"/>). Sharing cut the API's CPU per request at
+    /// saturation by 39 % (docs/benchmarks.md); more slots run more queries side by side with
+    /// fewer ids each.
     /// </summary>
     public int TxBatchConcurrency { get; set; } = 2;
 

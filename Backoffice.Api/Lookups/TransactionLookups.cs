@@ -10,10 +10,10 @@ namespace Backoffice.Api.Lookups;
 /// <summary>
 /// The data behind <c>GET /admin/tx/{tx_id}</c>. Concurrent lookups share a query
 /// (<see cref="LookupBatcher{TRow}"/>: at most <c>Lookups:TxBatchSize</c> ids, at most
-/// <c>Lookups:TxBatchConcurrency</c> queries at once); a lookup made while the API is quiet runs
-/// alone and at once.
+/// <c>Lookups:TxBatchConcurrency</c> queries at once, the further ones only while the API is not
+/// saturated); a lookup made while the API is quiet runs alone and at once.
 /// </summary>
-public sealed class TransactionLookups(IDbContextFactory<BoDbContext> contexts, IOptions<LookupOptions> options)
+public sealed class TransactionLookups(IDbContextFactory<BoDbContext> contexts, IOptions<LookupOptions> options, TimeProvider timeProvider)
 {
     /// <summary>
     /// One round trip for any number of ids: each entry by primary key (<c>= ANY</c>), left-joined
@@ -46,7 +46,7 @@ public sealed class TransactionLookups(IDbContextFactory<BoDbContext> contexts, 
                 order.CreatedAt, order.UpdatedAt));
 
     private readonly LookupBatcher<TxRow> _batcher = new(
-        contexts, FindRows, static row => row.TxId, options.Value.TxBatchSize, options.Value.TxBatchConcurrency, "GET_TX query");
+        contexts, timeProvider, FindRows, static row => row.TxId, options.Value.TxBatchSize, options.Value.TxBatchConcurrency, "GET_TX query");
 
     /// <summary>The entry with <paramref name="txId"/> and what it is traced to, or null.</summary>
     public async Task<TransactionResponse?> FindAsync(string txId, CancellationToken cancellationToken) =>
