@@ -19,20 +19,8 @@ public sealed class LookupBatcherTests
     private readonly FakeTimeProvider _clock = new();
 
     [Fact]
-    public async Task On_a_quiet_api_a_lookup_starts_its_own_query_next_to_a_running_single_lookup()
-    {
-        var batcher = Batcher();
-
-        var first = batcher.FindAsync("a", CancellationToken.None);
-        var second = batcher.FindAsync("b", CancellationToken.None);
-
-        Assert.Equal(2, batcher.RunningQueries);
-        Assert.Equal(["a"], await _query.ExecutionAsync(0));
-        Assert.Equal(["b"], await _query.ExecutionAsync(1));
-        _query.ReleaseAll();
-        Assert.Equal("row-a", (await first)?.Value);
-        Assert.Equal("row-b", (await second)?.Value);
-    }
+    public Task On_a_quiet_api_a_lookup_starts_its_own_query_next_to_a_running_single_lookup() =>
+        AssertTwoLookupsRunSideBySideAsync(Batcher(), firstExecution: 0);
 
     [Fact]
     public async Task Under_saturation_a_new_lookup_waits_for_the_next_shared_query_and_a_quiet_api_gets_its_spare_slot_back()
@@ -61,14 +49,7 @@ public sealed class LookupBatcherTests
         }
 
         await WaitUntilAsync(() => batcher.RunningQueries == 0);
-        var first = batcher.FindAsync("x", CancellationToken.None);
-        var second = batcher.FindAsync("y", CancellationToken.None);
-        Assert.Equal(2, batcher.RunningQueries);
-        Assert.Equal(["x"], await _query.ExecutionAsync(execution));
-        Assert.Equal(["y"], await _query.ExecutionAsync(execution + 1));
-        _query.ReleaseAll();
-        Assert.Equal("row-x", (await first)?.Value);
-        Assert.Equal("row-y", (await second)?.Value);
+        await AssertTwoLookupsRunSideBySideAsync(batcher, execution);
     }
 
     [Fact]
@@ -113,6 +94,20 @@ public sealed class LookupBatcherTests
         _query.Release(1);
         await WaitUntilAsync(() => batcher.RunningQueries == 1);
         return lookups;
+    }
+
+    /// <summary>With no query running, two lookups in a row each start a query of their own, at once.</summary>
+    private async Task AssertTwoLookupsRunSideBySideAsync(LookupBatcher<Row> batcher, int firstExecution)
+    {
+        var first = batcher.FindAsync("x", CancellationToken.None);
+        var second = batcher.FindAsync("y", CancellationToken.None);
+
+        Assert.Equal(2, batcher.RunningQueries);
+        Assert.Equal(["x"], await _query.ExecutionAsync(firstExecution));
+        Assert.Equal(["y"], await _query.ExecutionAsync(firstExecution + 1));
+        _query.ReleaseAll();
+        Assert.Equal("row-x", (await first)?.Value);
+        Assert.Equal("row-y", (await second)?.Value);
     }
 
     private static async Task AssertAnsweredAsync(List<Task<Row?>> earlier) =>
