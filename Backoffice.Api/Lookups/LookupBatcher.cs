@@ -33,8 +33,8 @@ internal sealed class LookupBatcher<TRow>(
     where TRow : class
 {
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
-    /// <summary>A further slot opens only while the recent mean batch is below 1.5 lookups (fixed point, × 256).</summary>
-    private const int QuietBatchX256 = 384;
+    /// <summary>A further slot opens only while the recent mean batch is below this many lookups.</summary>
+    private const double QuietBatch = 1.5;
 
     /// <summary>
     /// A query running this long is stalled, not busy: at saturation on the reference machine a
@@ -43,9 +43,9 @@ internal sealed class LookupBatcher<TRow>(
     internal static readonly TimeSpan StallAfter = TimeSpan.FromMilliseconds(10);
 
     private int _inFlight;
-    // Moving mean of the lookups per query (× 256, each query weighing 1/8). Two queries finishing
-    // at once may lose one update: it is a load signal, and the next query corrects it.
-    private int _recentBatchX256 = 256;
+    // Moving mean of the lookups per query, each query weighing 1/8. Two queries starting at once
+    // may lose one update: it is a load signal, and the next query corrects it.
+    private double _recentBatch = 1;
     private long _lastStartTimestamp;
 
     /// <summary>How many queries are running now (tests of the slot rule).</summary>
@@ -79,7 +79,7 @@ internal sealed class LookupBatcher<TRow>(
         }
     }
 
-    private bool IsQuiet() => Volatile.Read(ref _recentBatchX256) < QuietBatchX256;
+    private bool IsQuiet() => Volatile.Read(ref _recentBatch) < QuietBatch;
 
     /// <summary>Even the most recently started query has been running for longer than <see cref="StallAfter"/>.</summary>
     private bool IsStalled() => timeProvider.GetElapsedTime(Volatile.Read(ref _lastStartTimestamp)) > StallAfter;
@@ -104,8 +104,8 @@ internal sealed class LookupBatcher<TRow>(
                     return;
                 }
 
-                var recent = Volatile.Read(ref _recentBatchX256);
-                Volatile.Write(ref _recentBatchX256, recent + (batch.Count * 256 - recent) / 8);
+                var recent = Volatile.Read(ref _recentBatch);
+                Volatile.Write(ref _recentBatch, recent + (batch.Count - recent) / 8);
                 Volatile.Write(ref _lastStartTimestamp, timeProvider.GetTimestamp());
                 await QueryAsync(batch);
             }
