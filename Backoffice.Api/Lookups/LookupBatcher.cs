@@ -66,7 +66,7 @@ internal sealed class LookupBatcher<TRow>(
     private void TryStartQuery()
     {
         var running = Volatile.Read(ref _inFlight);
-        while (running == 0 || (running < maxInFlight && (IsQuiet() || IsStalled())))
+        while (running < maxInFlight && (running == 0 || IsQuiet() || IsStalled()))
         {
             var seen = Interlocked.CompareExchange(ref _inFlight, running + 1, running);
             if (seen == running)
@@ -113,7 +113,7 @@ internal sealed class LookupBatcher<TRow>(
         finally
         {
             Interlocked.Decrement(ref _inFlight);
-            // A lookup queued after the last read above found every slot taken: start one for it.
+            // A lookup queued after the last read above started no query (every slot it may use was taken): start one for it.
             if (_queue.Reader.TryPeek(out _))
             {
                 TryStartQuery();
