@@ -179,6 +179,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
 
         var drained = clock.Elapsed;
         var busyCores = cpu.BusyCores();
+        var cores = cpu.Breakdown();
         var consumerCpu = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
         databaseCpu = CpuMeter.PostgresCpuSeconds(postgres.Server.DataDirectory) - databaseCpu;
         context.Log($"consumer counted all {messages:N0} messages after {drained.TotalSeconds:0.0} s (incl. {consumer.StartupTime.TotalSeconds:0.0} s start-up)");
@@ -231,6 +232,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["mean_batch_size"] = BenchResult.Round(batchSize.Count == 0 ? 0 : messages / batches, 1),
             ["mean_batch_seconds"] = BenchResult.Round(batches == 0 ? 0 : batchSeconds / batches, 4),
             ["machine_busy_cores"] = BenchResult.Round(busyCores, 2),
+            ["machine_cores"] = cores,
             ["postgres_cpu_seconds"] = BenchResult.Round(databaseCpu, 2),
             ["progress"] = progress,
             ["process"] = consumer.Describe(consumerCpu),
