@@ -63,8 +63,7 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
         var cpu = new CpuMeter();
         var cpuBefore = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
         var measured = await ProduceAsync(simulatorProducer, "fm", 102, settings.Seconds);
-        var busyCores = cpu.BusyCores();
-        var cores = cpu.Breakdown();
+        var machineCpu = cpu.Use();
         var consumerCpu = CpuMeter.ProcessCpuSeconds(consumer.Process.Id) - cpuBefore;
         var drainWait = Stopwatch.StartNew();
         await WaitForAsync(consumer, http, warmup.Delivered + measured.Delivered, TimeSpan.FromSeconds(120));
@@ -132,8 +131,7 @@ public sealed class FreshnessBenchmark(BenchContext context, FreshnessSettings s
             ["batch"] = BatchStats(before, after),
             ["top_statements"] = await BenchPostgres.TopStatementsAsync(database, 6, cancellationToken),
         };
-        result["machine_busy_cores_during_window"] = BenchResult.Round(busyCores, 2);
-        result["machine_cores_during_window"] = cores;
+        machineCpu.AddTo(result.Json, "_during_window");
 
         result.Target("freshness p95 at 5,000 events/s", p95, 0.25, atMost: true, "s");
         result.Target("freshness p99 at 5,000 events/s", p99, 1, atMost: true, "s");

@@ -9,29 +9,18 @@ public sealed class CpuMeter
     private readonly Jiffies _start = Read();
     private readonly long _startTicks = Environment.TickCount64;
 
-    /// <summary>Average number of busy cores since this meter was created (time stolen by the hypervisor included).</summary>
-    public double BusyCores() => Cores(Read(), j => j.Busy);
-
     /// <summary>
-    /// Since this meter was created, in cores: busy (as <see cref="BusyCores"/>), of that stolen by the
-    /// hypervisor (another guest ran on this one's CPUs), and idle while waiting for I/O. A figure
-    /// measured with stolen time or I/O wait well above the other runs' came from a disturbed host.
+    /// The machine's CPU use since this meter was created, in cores: busy (time stolen by the
+    /// hypervisor included), of that stolen (another guest ran on this one's CPUs), and idle while
+    /// waiting for I/O. A figure measured with stolen time or I/O wait well above the other windows'
+    /// came from a disturbed host.
     /// </summary>
-    public JsonObject Breakdown()
+    public CpuUse Use()
     {
         var now = Read();
-        return new JsonObject
-        {
-            ["busy"] = BenchResult.Round(Cores(now, j => j.Busy), 2),
-            ["stolen"] = BenchResult.Round(Cores(now, j => j.Steal), 2),
-            ["io_wait"] = BenchResult.Round(Cores(now, j => j.IoWait), 2),
-        };
-    }
-
-    private double Cores(Jiffies now, Func<Jiffies, long> part)
-    {
         var totalDelta = now.Total - _start.Total;
-        return totalDelta <= 0 ? 0 : Environment.ProcessorCount * (double)(part(now) - part(_start)) / totalDelta;
+        double Cores(long part) => totalDelta <= 0 ? 0 : Environment.ProcessorCount * (double)part / totalDelta;
+        return new CpuUse(Cores(now.Busy - _start.Busy), Cores(now.Steal - _start.Steal), Cores(now.IoWait - _start.IoWait));
     }
 
     public TimeSpan Elapsed => TimeSpan.FromMilliseconds(Environment.TickCount64 - _startTicks);
@@ -101,6 +90,24 @@ public sealed class CpuMeter
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
             .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         return new Jiffies(Total: cpu.Take(8).Sum(), Idle: cpu[3], IoWait: cpu[4], Steal: cpu[7]);
+    }
+
+    /// <summary>Cores busy, stolen and in I/O wait over a window (see <see cref="Use"/>).</summary>
+    public readonly record struct CpuUse(double Busy, double Stolen, double IoWait)
+    {
+        public JsonObject ToJson() => new()
+        {
+            ["busy"] = BenchResult.Round(Busy, 2),
+            ["stolen"] = BenchResult.Round(Stolen, 2),
+            ["io_wait"] = BenchResult.Round(IoWait, 2),
+        };
+
+        /// <summary>Sets <c>machine_busy_cores{suffix}</c> and <c>machine_cores{suffix}</c> on a window's result.</summary>
+        public void AddTo(JsonObject window, string suffix = "")
+        {
+            window[$"machine_busy_cores{suffix}"] = BenchResult.Round(Busy, 2);
+            window[$"machine_cores{suffix}"] = ToJson();
+        }
     }
 
     private readonly record struct Jiffies(long Total, long Idle, long IoWait, long Steal)

@@ -178,8 +178,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
         }
 
         var drained = clock.Elapsed;
-        var busyCores = cpu.BusyCores();
-        var cores = cpu.Breakdown();
+        var machineCpu = cpu.Use();
         var consumerCpu = CpuMeter.ProcessCpuSeconds(consumer.Process.Id);
         databaseCpu = CpuMeter.PostgresCpuSeconds(postgres.Server.DataDirectory) - databaseCpu;
         context.Log($"consumer counted all {messages:N0} messages after {drained.TotalSeconds:0.0} s (incl. {consumer.StartupTime.TotalSeconds:0.0} s start-up)");
@@ -231,8 +230,8 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["batches"] = batches,
             ["mean_batch_size"] = BenchResult.Round(batchSize.Count == 0 ? 0 : messages / batches, 1),
             ["mean_batch_seconds"] = BenchResult.Round(batches == 0 ? 0 : batchSeconds / batches, 4),
-            ["machine_busy_cores"] = BenchResult.Round(busyCores, 2),
-            ["machine_cores"] = cores,
+            ["machine_busy_cores"] = BenchResult.Round(machineCpu.Busy, 2),
+            ["machine_cores"] = machineCpu.ToJson(),
             ["postgres_cpu_seconds"] = BenchResult.Round(databaseCpu, 2),
             ["progress"] = progress,
             ["process"] = consumer.Describe(consumerCpu),

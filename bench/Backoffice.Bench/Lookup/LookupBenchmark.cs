@@ -64,8 +64,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         var metricsBefore = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
         var openLoop = await new OpenLoopClient(api.BaseAddress, token, settings.LedgerEntries)
             .RunAsync(settings.OpenLoopRate, TimeSpan.FromSeconds(settings.OpenLoopSeconds), cancellationToken);
-        openLoop["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
-        openLoop["machine_cores"] = cpu.Breakdown();
+        cpu.Use().AddTo(openLoop);
         openLoop["load_generator_cpu_cores"] = BenchResult.Round(
             (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - harnessCpuBefore).TotalSeconds / cpu.Elapsed.TotalSeconds, 2);
         openLoop["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
@@ -91,8 +90,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         var wrk = await ClosedLoopTools.WrkAsync(context, api.BaseAddress, token, settings.LedgerEntries, settings.Concurrency, settings.Threads,
             TimeSpan.FromSeconds(settings.SaturationSeconds));
-        wrk["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
-        wrk["machine_cores"] = cpu.Breakdown();
+        cpu.Use().AddTo(wrk);
         wrk["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
         wrk["database_statements"] = await StatementStatsAsync(database);
         wrk["api_metrics"] = ServerSideTimes(metricsAfterOpenLoop, await Http.ScrapeAsync(http, api.Metrics, cancellationToken));
@@ -234,8 +232,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         var cpu = new CpuMeter();
         var pgbench = await ClosedLoopTools.PgBenchAsync(context, script, LocalPostgresServer.Host,
             postgres.Server.Port, "bench_lookup", settings.Concurrency, settings.Threads, TimeSpan.FromSeconds(settings.SaturationSeconds));
-        pgbench["machine_busy_cores"] = BenchResult.Round(cpu.BusyCores(), 2);
-        pgbench["machine_cores"] = cpu.Breakdown();
+        cpu.Use().AddTo(pgbench);
         context.Log($"{label}: {pgbench["transactions_per_second"]} transactions/s");
         return pgbench;
     }
