@@ -17,6 +17,9 @@ public static class LookupDataset
 {
     public const string TxIdPrefix = "tx-b-";
 
+    /// <summary>Payers and payees are drawn from this many wallets.</summary>
+    public const int Wallets = 20_000;
+
     public static async Task<JsonObject> LoadAsync(BenchContext context, string connectionString, int ledgerEntries)
     {
         var cancellationToken = context.CancellationToken;
@@ -38,8 +41,8 @@ public static class LookupDataset
             currencyOf[n] = currencies[random.Next(currencies.Length)];
             amounts[n] = currencyOf[n] == "KRW" ? random.Next(1_000, 5_000_000) : Math.Round((decimal)(random.NextDouble() * 5_000), 2);
             times[n] = epoch.AddSeconds(n * 5.0);
-            payers[n] = $"w-b-{random.Next(1, 20_001):00000}";
-            payees[n] = $"w-b-{random.Next(1, 20_001):00000}";
+            payers[n] = WalletId(random.Next(1, Wallets + 1));
+            payees[n] = WalletId(random.Next(1, Wallets + 1));
         }
 
         await using (var writer = await connection.BeginBinaryImportAsync(
@@ -158,5 +161,8 @@ public static class LookupDataset
 
     public static string TxId(long number) => string.Create(CultureInfo.InvariantCulture, $"{TxIdPrefix}{number}");
 
-    private static string OrderId(long payment) => string.Create(CultureInfo.InvariantCulture, $"po-b-{payment}");
+    public static string OrderId(long payment) => string.Create(CultureInfo.InvariantCulture, $"po-b-{payment}");
+
+    /// <summary>Wallet <paramref name="number"/> of 1 … <see cref="Wallets"/> (about 50 legs each in the million-entry set).</summary>
+    public static string WalletId(long number) => string.Create(CultureInfo.InvariantCulture, $"w-b-{number:00000}");
 }

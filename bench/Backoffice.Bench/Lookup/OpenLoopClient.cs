@@ -10,8 +10,9 @@ namespace Backoffice.Bench.Lookup;
 /// earlier ones have answered, and its latency is measured from that intended time, so a stalled
 /// server is charged for the requests it delayed (no coordinated omission). A dedicated thread sends
 /// every due request, then sleeps about a millisecond; how late sends left is reported separately.
+/// Request <c>i</c> asks for <paramref name="pathOf"/> of a random number from 1 to <paramref name="idRange"/>.
 /// </summary>
-public sealed class OpenLoopClient(Uri baseAddress, string bearerToken, int idRange)
+public sealed class OpenLoopClient(Uri baseAddress, string bearerToken, Func<int, string> pathOf, int idRange)
 {
     public async Task<JsonObject> RunAsync(double ratePerSecond, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -30,7 +31,7 @@ public sealed class OpenLoopClient(Uri baseAddress, string bearerToken, int idRa
         using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
         var random = new Random(4242);
-        var ids = Enumerable.Range(0, total).Select(_ => random.Next(1, idRange + 1)).ToArray();
+        var paths = Enumerable.Range(0, total).Select(_ => pathOf(random.Next(1, idRange + 1))).ToArray();
 
         var interval = Stopwatch.Frequency / ratePerSecond;
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
@@ -44,7 +45,7 @@ public sealed class OpenLoopClient(Uri baseAddress, string bearerToken, int idRa
                 {
                     var intended = start + (long)(next * interval);
                     lateness[next] = Stopwatch.GetElapsedTime(intended, now).TotalMilliseconds;
-                    tasks[next] = SendAsync(client, authorization, ids[next], intended, next, latencies, statuses);
+                    tasks[next] = SendAsync(client, authorization, paths[next], intended, next, latencies, statuses);
                     next++;
                 }
 
@@ -99,11 +100,11 @@ public sealed class OpenLoopClient(Uri baseAddress, string bearerToken, int idRa
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static async Task SendAsync(
-        HttpClient client, AuthenticationHeaderValue authorization, int id, long intended, int index, double[] latencies, int[] statuses)
+        HttpClient client, AuthenticationHeaderValue authorization, string path, long intended, int index, double[] latencies, int[] statuses)
     {
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/tx/{LookupDataset.TxId(id)}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.Authorization = authorization;
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
             statuses[index] = (int)response.StatusCode;
