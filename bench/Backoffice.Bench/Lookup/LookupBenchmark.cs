@@ -51,34 +51,17 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         result["explain_lookup"] = await ExplainAsync(database, lookupSql);
         context.Log("warm-up done; endpoint SQL read from pg_stat_activity");
 
-        // (a) Open loop: the traced lookup first, as in every earlier run, then the other two lookups
-        // at the same rate (no target in issue 6; measured so their latency is known, not assumed).
+        // (a) Open loop.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var openLoop = await OpenLoopAsync(api, http, database, token, transactions);
         rssByPhase["after_open_loop"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
         rssByPhase["peak_so_far"] = BenchResult.Round(api.Process.PeakRssMib, 1);
         result["open_loop"] = openLoop;
 
-        var others = new JsonObject();
-        OpenLoopEndpoint[] otherEndpoints =
-        [
-            new("/admin/payment-orders/{order_id}", "get_payment_order", static n => $"/admin/payment-orders/{LookupDataset.OrderId(n)}",
-                settings.LedgerEntries / 2),
-            new("/admin/wallets/{wallet_id}/tx", "list_wallet_tx", static n => $"/admin/wallets/{LookupDataset.WalletId(n)}/tx",
-                LookupDataset.Wallets),
-        ];
-        foreach (var endpoint in otherEndpoints)
-        {
-            await WarmUpAsync(api, token, endpoint, TimeSpan.FromSeconds(3));
-            others[endpoint.Route] = await OpenLoopAsync(api, http, database, token, endpoint);
-        }
-
-        rssByPhase["after_other_open_loops"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
-        result["open_loop_other_lookups"] = others;
         var metricsBeforeWrk = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
 
         // (b) Closed loop at saturation: pgbench, the API, pgbench again, each alone on the machine
-        // (the API idles during the first) and each after a CHECKPOINT, so none shares its run with
+        // (the API idles during both pgbench runs) and each after a CHECKPOINT, so none shares its run with
         // flushing another phase's writes. The two pgbench runs bracket the API's: this machine's
         // speed drifts by tens of per cent within minutes (docs/benchmarks.md).
         var pgbenchScript = PgBenchScript(lookupSql, auditSql);
@@ -96,11 +79,33 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         wrk["api_metrics"] = ServerSideTimes(metricsBeforeWrk, await Http.ScrapeAsync(http, api.Metrics, cancellationToken), transactions);
         context.Log($"wrk: {wrk["requests_per_second"]} requests/s ({wrk["errors"]} errors)");
         rssByPhase["after_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        // The targets' peak: the benchmark as issue 6 defines it, before the other lookups' open loops.
+        var peakRss = api.Process.PeakRssMib;
+        rssByPhase["peak_through_wrk"] = BenchResult.Round(peakRss, 1);
+        var pgbenchAfter = await PgBenchAsync(postgres, database, pgbenchScript, "pgbench after");
+
+        // (c) The other two lookups at the open loop's rate, after the saturation phase so they
+        // change none of its conditions: no target in issue 6, measured so their latency is known.
+        var others = new JsonObject();
+        OpenLoopEndpoint[] otherEndpoints =
+        [
+            new("/admin/payment-orders/{order_id}", "get_payment_order", static n => $"/admin/payment-orders/{LookupDataset.OrderId(n)}",
+                settings.LedgerEntries / 2),
+            new("/admin/wallets/{wallet_id}/tx", "list_wallet_tx", static n => $"/admin/wallets/{LookupDataset.WalletId(n)}/tx",
+                LookupDataset.Wallets),
+        ];
+        foreach (var endpoint in otherEndpoints)
+        {
+            await WarmUpAsync(api, token, endpoint, TimeSpan.FromSeconds(3));
+            others[endpoint.Route] = await OpenLoopAsync(api, http, database, token, endpoint);
+        }
+
+        rssByPhase["peak_after_other_open_loops"] = BenchResult.Round(api.Process.PeakRssMib, 1);
+        rssByPhase["after_other_open_loops"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        result["open_loop_other_lookups"] = others;
         var apiCpuTotal = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         await api.Process.StopAsync(TimeSpan.FromSeconds(15));
         result["api"] = new JsonObject { ["process"] = api.Describe(apiCpuTotal), ["rss_mib_by_phase"] = rssByPhase };
-
-        var pgbenchAfter = await PgBenchAsync(postgres, database, pgbenchScript, "pgbench after");
 
         var apiRate = wrk["requests_per_second"]!.GetValue<double>();
         var pgRate = (pgbench["transactions_per_second"]!.GetValue<double>() + pgbenchAfter["transactions_per_second"]!.GetValue<double>()) / 2;
@@ -121,7 +126,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         result.Target("open-loop requests not answered 200", failed, 0, atMost: true, "");
         result.Target("open-loop requests not answered 200 (payment orders, wallets)",
             others.Sum(other => other.Value!["requests"]!.GetValue<int>() - other.Value!["ok"]!.GetValue<int>()), 0, atMost: true, "");
-        result.Target("API peak RSS (lookup)", api.Process.PeakRssMib, 250, atMost: true, "MiB");
+        result.Target("API peak RSS (lookup)", peakRss, 250, atMost: true, "MiB");
         return result;
     }
 
