@@ -218,7 +218,7 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             resultsJson[key] = value;
         }
 
-        return new JsonObject
+        var drain = new JsonObject
         {
             ["messages"] = messages,
             ["seconds"] = BenchResult.Round(committedAt.TotalSeconds, 2),
@@ -230,8 +230,6 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["batches"] = batches,
             ["mean_batch_size"] = BenchResult.Round(batchSize.Count == 0 ? 0 : messages / batches, 1),
             ["mean_batch_seconds"] = BenchResult.Round(batches == 0 ? 0 : batchSeconds / batches, 4),
-            ["machine_busy_cores"] = BenchResult.Round(machineCpu.Busy, 2),
-            ["machine_cores"] = machineCpu.ToJson(),
             ["postgres_cpu_seconds"] = BenchResult.Round(databaseCpu, 2),
             ["progress"] = progress,
             ["process"] = consumer.Describe(consumerCpu),
@@ -239,6 +237,8 @@ public sealed class IngestBenchmark(BenchContext context, IngestSettings setting
             ["settle_seconds_not_measured"] = settleSeconds,
             ["top_statements"] = topStatements,
         };
+        machineCpu.AddTo(drain);
+        return drain;
     }
 
     /// <summary>Row counts (and pair statuses) as the oracle states them; throws naming the first difference.</summary>
