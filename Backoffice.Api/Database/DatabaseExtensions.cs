@@ -9,12 +9,14 @@ public static class DatabaseExtensions
 {
     private const string CommandTimeoutKey = $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.CommandTimeout)}";
     private const string MaxAutoPrepareKey = $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.MaxAutoPrepare)}";
+    private const string MaxPoolSizeKey = $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.MaxPoolSize)}";
 
     /// <summary>
     /// The Backoffice database for reads and audit inserts: a pooled <see cref="BoDbContext"/> over
     /// one <see cref="Npgsql.NpgsqlDataSource"/> (the lookups read projections only, so nothing is
     /// tracked), query and pool metrics, and the readiness check (database reachable, schema at
     /// <see cref="BoSchema.LatestMigrationId"/>). Every command has <c>Database:CommandTimeout</c>;
+    /// the pool holds at most <c>Database:MaxPoolSize</c> connections;
     /// statements that repeat are prepared (<c>Database:MaxAutoPrepare</c>), and a connection going
     /// back to the pool is not reset: the API never changes session state (no <c>SET</c>, temporary
     /// tables or <c>LISTEN</c>), so the reset (a <c>DISCARD ALL</c> before the next use) would only
@@ -39,21 +41,24 @@ public static class DatabaseExtensions
                 + "answering would never end (and would hold up the lookups pipelined behind it) instead of answering 503.");
         }
 
-        // Read now because the data source is built from it; a bad value stops start-up in the
+        // Read now because the data source is built from them; a bad value stops start-up in the
         // options validation below, so here it only has to fall back rather than throw.
         var defaults = new DatabaseOptions();
-        var commandTimeout = int.TryParse(builder.Configuration[CommandTimeoutKey], CultureInfo.InvariantCulture, out var timeout)
-                             && timeout > 0
-            ? timeout
-            : defaults.CommandTimeout;
-        var maxAutoPrepare = int.TryParse(builder.Configuration[MaxAutoPrepareKey], CultureInfo.InvariantCulture, out var prepare)
-                             && prepare >= 0
-            ? prepare
-            : defaults.MaxAutoPrepare;
+        var commandTimeout = ReadSetting(builder.Configuration, CommandTimeoutKey, minimum: 1, defaults.CommandTimeout);
+        var maxAutoPrepare = ReadSetting(builder.Configuration, MaxAutoPrepareKey, minimum: 0, defaults.MaxAutoPrepare);
+        var maxPoolSize = ReadSetting(builder.Configuration, MaxPoolSizeKey, minimum: 1, defaults.MaxPoolSize);
+        if (MinimumPoolSize(connectionString) is { } minPoolSize && minPoolSize > maxPoolSize)
+        {
+            throw new InvalidSettingsException(
+                $"ConnectionStrings:{BoDbContext.ConnectionStringName} sets Minimum Pool Size {minPoolSize}, above "
+                + $"{MaxPoolSizeKey} ({maxPoolSize}), which is the API's maximum whatever the connection string says.");
+        }
+
         builder.Services.AddBoDbContext(connectionString, dataSource =>
         {
             dataSource.ConnectionStringBuilder.CommandTimeout = commandTimeout;
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = maxAutoPrepare;
+            dataSource.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
             dataSource.ConnectionStringBuilder.NoResetOnClose = true;
         });
 
@@ -65,5 +70,21 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService<DatabaseSampler>();
         builder.Services.AddHealthChecks().AddBoSchemaCheck();
         return builder;
+    }
+
+    private static int ReadSetting(IConfiguration configuration, string key, int minimum, int fallback) =>
+        int.TryParse(configuration[key], CultureInfo.InvariantCulture, out var value) && value >= minimum ? value : fallback;
+
+    /// <summary>The connection string's <c>Minimum Pool Size</c>, or null when it cannot be read (it then fails where the data source is built).</summary>
+    private static int? MinimumPoolSize(string connectionString)
+    {
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(connectionString).MinPoolSize;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 }

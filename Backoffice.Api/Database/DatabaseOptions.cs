@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Backoffice.Api.Database;
 
 /// <summary>The <c>Database</c> section of the API.</summary>
-public sealed class DatabaseOptions
+public sealed class DatabaseOptions : IValidatableObject
 {
     public const string SectionName = "Database";
 
@@ -30,6 +30,18 @@ public sealed class DatabaseOptions
     public int MaxAutoPrepare { get; set; } = 32;
 
     /// <summary>
+    /// Most connections the API holds to PostgreSQL (the pool's <c>Maximum Pool Size</c>; this
+    /// setting wins over the connection string's). Npgsql's own default, 100, is PostgreSQL's
+    /// default <c>max_connections</c>: a burst of wallet pages made the pool open all 100 and keep
+    /// them idle for minutes (≈ 30 MiB of the API's memory, and server slots the consumer needs), while
+    /// at most 13 were ever running a statement at once; 16 answered the same load no slower
+    /// (docs/benchmarks.md, "Lookups, 2026-12-07, the connection pool"). A lookup that finds every
+    /// connection busy waits for one, up to the connection string's <c>Timeout</c>, then answers 503.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = SectionName + ":MaxPoolSize must be between {1} and {2}.")]
+    public int MaxPoolSize { get; set; } = 16;
+
+    /// <summary>
     /// Connections the pool opens at start-up, before the server listens (<c>Hosting/LookupWarmUp</c>),
     /// so a burst of first requests does not wait for connections to be established one by one. 0 opens none.
     /// </summary>
@@ -42,4 +54,16 @@ public sealed class DatabaseOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = SectionName + ":WarmUpTimeout must be between {1} and {2}.")]
     public TimeSpan WarmUpTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The warm-up holds its connections open together: more than the pool allows would wait
+        // out the connection timeout and start the service cold.
+        if (WarmUpConnections > MaxPoolSize)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:WarmUpConnections ({WarmUpConnections}) must not exceed {SectionName}:MaxPoolSize ({MaxPoolSize}).",
+                [nameof(WarmUpConnections)]);
+        }
+    }
 }

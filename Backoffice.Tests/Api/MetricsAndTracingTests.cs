@@ -61,7 +61,8 @@ public sealed class MetricsAndTracingTests(ApiFixture api) : IClassFixture<ApiFi
         Assert.Equal(1, Delta("db_queries_total", ("query", "list_wallet_tx"), ("outcome", "success")));
         Assert.Equal(3, Delta("db_queries_total", ("query", "insert_audit"), ("outcome", "success")));
         Assert.Equal(1, Delta("db_query_latency_seconds_count", ("query", "get_tx")));
-        Assert.True(PrometheusText.Sum(text, "db_pool_connections_max") > 0);
+        // Database:MaxPoolSize's default, not Npgsql's 100.
+        Assert.Equal(16, PrometheusText.Sum(text, "db_pool_connections_max"));
         Assert.True(PrometheusText.Sum(text, "db_pool_connections_idle") + PrometheusText.Sum(text, "db_pool_connections_busy") >= 1);
         Assert.True(PrometheusText.HasSample(text, "db_replication_lag_seconds"));
         Assert.Equal(0, PrometheusText.Sum(text, "db_replication_lag_seconds"));

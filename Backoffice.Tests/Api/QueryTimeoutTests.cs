@@ -95,7 +95,8 @@ public sealed class SmallPoolApiFixture(PostgresServerFixture server) : ApiFixtu
     protected override Dictionary<string, string?> Settings()
     {
         var settings = base.Settings();
-        settings[$"ConnectionStrings:{Backoffice.Data.BoDbContext.ConnectionStringName}"] = $"{ConnectionString};Maximum Pool Size={PoolSize}";
+        settings["Database:MaxPoolSize"] = PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Database:WarmUpConnections"] = PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Database:CommandTimeout"] = "1";
         return settings;
     }

@@ -34,7 +34,7 @@ public sealed class WarmUpTests(PostgresServerFixture server)
         app.StartServer();
 
         // Before any request: the pool's connections are open on the server, and the log says the lookups ran.
-        Assert.True(await SessionsAsync(database, applicationName, cancellationToken) >= 3);
+        Assert.True(await ServerSessions.CountAsync(database, applicationName, cancellationToken) >= 3);
         var warmedUp = Assert.Single(app.Logs.Records, r => r.Message.StartsWith("Lookups warmed up", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, warmedUp.Level);
         Assert.DoesNotContain(app.Logs.Records, r => r.Level >= LogLevel.Warning);
@@ -74,14 +74,5 @@ public sealed class WarmUpTests(PostgresServerFixture server)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive", cancellationToken)).StatusCode);
         // The database part finished regardless: lookups answer (401 without a token, not a 5xx).
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/admin/tx/tx-1", cancellationToken)).StatusCode);
-    }
-
-    private static async Task<long> SessionsAsync(string connectionString, string applicationName, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "bo-test-observer" }.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", connection);
-        command.Parameters.AddWithValue(applicationName);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }
