@@ -78,12 +78,17 @@ public static class ServiceLauncher
         return await StartAsync(context, name, ConsumerProject, environment, port, "/alive");
     }
 
+    /// <summary>The <c>Application Name</c> of the API's connections.</summary>
+    public const string ApiApplicationName = "bench-api";
+
     public static async Task<RunningService> StartApiAsync(
         BenchContext context, string name, string databaseConnectionString, Uri authority, string audience)
     {
         var port = Http.FreePort();
         var environment = Common(port);
-        environment["ConnectionStrings__backoffice"] = databaseConnectionString;
+        // Named, so the benchmark can count the API's own sessions on the server.
+        environment["ConnectionStrings__backoffice"] =
+            new Npgsql.NpgsqlConnectionStringBuilder(databaseConnectionString) { ApplicationName = ApiApplicationName }.ConnectionString;
         environment["AUTH_MODE"] = "oidc";
         environment["Auth__Authority"] = authority.ToString().TrimEnd('/');
         environment["Auth__Audience"] = audience;

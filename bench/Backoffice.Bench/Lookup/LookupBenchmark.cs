@@ -80,6 +80,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         wrk["api_metrics"] = ServerSideTimes(metricsBeforeWrk, await Http.ScrapeAsync(http, api.Metrics, cancellationToken), transactions);
         context.Log($"wrk: {wrk["requests_per_second"]} requests/s ({wrk["errors"]} errors)");
         rssByPhase["after_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        var serverSessions = new JsonObject { ["after_wrk"] = await ApiSessionsAsync(database) };
         // The targets' peak: the benchmark as issue 6 defines it, before the other lookups' open loops.
         var peakRss = api.Process.PeakRssMib;
         rssByPhase["peak_through_wrk"] = BenchResult.Round(peakRss, 1);
@@ -102,10 +103,16 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         }
 
         rssByPhase["after_other_open_loops"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+        serverSessions["after_other_open_loops"] = await ApiSessionsAsync(database);
         result["open_loop_other_lookups"] = others;
         var apiCpuTotal = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         await api.Process.StopAsync(TimeSpan.FromSeconds(15));
-        result["api"] = new JsonObject { ["process"] = api.Describe(apiCpuTotal), ["rss_mib_by_phase"] = rssByPhase };
+        result["api"] = new JsonObject
+        {
+            ["process"] = api.Describe(apiCpuTotal),
+            ["rss_mib_by_phase"] = rssByPhase,
+            ["server_sessions"] = serverSessions,
+        };
 
         var apiRate = wrk["requests_per_second"]!.GetValue<double>();
         var pgRate = (pgbench["transactions_per_second"]!.GetValue<double>() + pgbenchAfter["transactions_per_second"]!.GetValue<double>()) / 2;
@@ -284,6 +291,14 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         context.Log($"{label}: {pgbench["transactions_per_second"]} transactions/s");
         return pgbench;
     }
+
+    /// <summary>
+    /// The API's sessions on the server: its pool's open connections, busy or idle (Npgsql closes
+    /// an idle one after 300 s, longer than this benchmark's API lives).
+    /// </summary>
+    private async Task<long> ApiSessionsAsync(string connectionString) =>
+        await BenchPostgres.ScalarAsync<long>(connectionString,
+            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{ServiceLauncher.ApiApplicationName}'", context.CancellationToken);
 
     private async Task<long> AuditRowsAsync(string connectionString) =>
         await BenchPostgres.ScalarAsync<long>(connectionString, "SELECT count(*) FROM bo.admin_audit_logs", context.CancellationToken);
