@@ -32,11 +32,12 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary>
     /// Most connections the API holds to PostgreSQL (the pool's <c>Maximum Pool Size</c>; this
     /// setting wins over the connection string's). Npgsql's own default, 100, is PostgreSQL's
-    /// default <c>max_connections</c>: a burst of wallet pages made the pool open all 100 and keep
-    /// them idle for minutes (≈ 30 MiB of the API's memory, and server slots the consumer needs), while
-    /// at most 13 were ever running a statement at once; 16 answered the same load no slower
-    /// (docs/benchmarks.md, "Lookups, 2026-12-07, the connection pool"). A lookup that finds every
-    /// connection busy waits for one, up to the connection string's <c>Timeout</c>, then answers 503.
+    /// default <c>max_connections</c>: wallet pages on a freshly started API made the pool open all
+    /// 100 and keep them idle for minutes (up to 34 MiB of the API's memory, and server slots the
+    /// consumer needs) while at most 13 were ever running a statement at once; 16 served the same
+    /// load with no latency cost measured (docs/benchmarks.md, "Lookups, 2026-12-07, the connection
+    /// pool"). A lookup that finds every connection busy waits for one, up to the connection
+    /// string's <c>Timeout</c>, then answers 503.
     /// </summary>
     [Range(1, 1000, ErrorMessage = SectionName + ":MaxPoolSize must be between {1} and {2}.")]
     public int MaxPoolSize { get; set; } = 16;
