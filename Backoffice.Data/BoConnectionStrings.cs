@@ -8,18 +8,26 @@ public static class BoConnectionStrings
     /// <summary>
     /// Whether the connection string turns on Npgsql multiplexing, which neither service accepts:
     /// Npgsql applies no command timeout to multiplexed commands (npgsql/npgsql#3110), so a statement
-    /// stuck behind a lock or on a server that stopped answering would never end. A connection
-    /// string Npgsql cannot read is left to fail where the data source is built.
+    /// stuck behind a lock or on a server that stopped answering would never end.
     /// </summary>
-    public static bool EnablesMultiplexing(string connectionString)
+    public static bool EnablesMultiplexing(string connectionString) => TryParse(connectionString)?.Multiplexing ?? false;
+
+    /// <summary>The connection string's <c>Minimum Pool Size</c>, or null when Npgsql cannot read it.</summary>
+    public static int? MinimumPoolSize(string connectionString) => TryParse(connectionString)?.MinPoolSize;
+
+    /// <summary>
+    /// Null for a connection string Npgsql cannot read: the checks leave it to fail where the data
+    /// source is built, with Npgsql's own message.
+    /// </summary>
+    private static NpgsqlConnectionStringBuilder? TryParse(string connectionString)
     {
         try
         {
-            return new NpgsqlConnectionStringBuilder(connectionString).Multiplexing;
+            return new NpgsqlConnectionStringBuilder(connectionString);
         }
         catch (ArgumentException)
         {
-            return false;
+            return null;
         }
     }
 }

@@ -47,7 +47,7 @@ public static class DatabaseExtensions
         var commandTimeout = ReadSetting(builder.Configuration, CommandTimeoutKey, minimum: 1, defaults.CommandTimeout);
         var maxAutoPrepare = ReadSetting(builder.Configuration, MaxAutoPrepareKey, minimum: 0, defaults.MaxAutoPrepare);
         var maxPoolSize = ReadSetting(builder.Configuration, MaxPoolSizeKey, minimum: 1, defaults.MaxPoolSize);
-        if (MinimumPoolSize(connectionString) is { } minPoolSize && minPoolSize > maxPoolSize)
+        if (BoConnectionStrings.MinimumPoolSize(connectionString) is { } minPoolSize && minPoolSize > maxPoolSize)
         {
             throw new InvalidSettingsException(
                 $"ConnectionStrings:{BoDbContext.ConnectionStringName} sets Minimum Pool Size {minPoolSize}, above "
@@ -74,17 +74,4 @@ public static class DatabaseExtensions
 
     private static int ReadSetting(IConfiguration configuration, string key, int minimum, int fallback) =>
         int.TryParse(configuration[key], CultureInfo.InvariantCulture, out var value) && value >= minimum ? value : fallback;
-
-    /// <summary>The connection string's <c>Minimum Pool Size</c>, or null when it cannot be read (it then fails where the data source is built).</summary>
-    private static int? MinimumPoolSize(string connectionString)
-    {
-        try
-        {
-            return new NpgsqlConnectionStringBuilder(connectionString).MinPoolSize;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
 }
