@@ -11,14 +11,30 @@ public static class BoDataServiceCollectionExtensions
     /// raw SQL such as COPY and upserts), a pooled <see cref="IDbContextFactory{BoDbContext}"/> for
     /// long-lived services, and a scoped <see cref="BoDbContext"/> leased from the same pool.
     /// </summary>
+    /// <param name="applicationName">
+    /// What PostgreSQL shows as these connections' <c>application_name</c> (in <c>pg_stat_activity</c>
+    /// and, with <c>%a</c> in <c>log_line_prefix</c>, in its log) unless the connection string names
+    /// them: without it an operator whose server ran out of connection slots cannot tell which
+    /// service holds them.
+    /// </param>
     /// <param name="configureDataSource">Extra data source settings, e.g. tracing.</param>
     public static IServiceCollection AddBoDbContext(
         this IServiceCollection services,
         string connectionString,
+        string applicationName,
         Action<NpgsqlDataSourceBuilder>? configureDataSource = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        services.AddNpgsqlDataSource(connectionString, builder => configureDataSource?.Invoke(builder));
+        ArgumentException.ThrowIfNullOrWhiteSpace(applicationName);
+        services.AddNpgsqlDataSource(connectionString, builder =>
+        {
+            if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
+            {
+                builder.ConnectionStringBuilder.ApplicationName = applicationName;
+            }
+
+            configureDataSource?.Invoke(builder);
+        });
         return services.AddBoDbContextPool();
     }
 

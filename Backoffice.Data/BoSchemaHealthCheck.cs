@@ -30,7 +30,7 @@ public static class BoSchemaHealthCheckExtensions
 {
     public const string DefaultName = "backoffice-schema";
 
-    /// <summary>Needs <see cref="BoDataServiceCollectionExtensions.AddBoDbContext(IServiceCollection, string, Action{Npgsql.NpgsqlDataSourceBuilder}?)"/>.</summary>
+    /// <summary>Needs <see cref="BoDataServiceCollectionExtensions.AddBoDbContext(IServiceCollection, string, string, Action{Npgsql.NpgsqlDataSourceBuilder}?)"/>.</summary>
     public static IHealthChecksBuilder AddBoSchemaCheck(
         this IHealthChecksBuilder builder,
         string name = DefaultName,

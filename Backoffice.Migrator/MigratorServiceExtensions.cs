@@ -4,6 +4,9 @@ namespace Backoffice.Migrator;
 
 internal static class MigratorServiceExtensions
 {
+    /// <summary>The migrator's connections' <c>application_name</c>, unless its connection string sets one.</summary>
+    public const string DatabaseApplicationName = "backoffice-migrator";
+
     // `script` needs the model, not a server: any well-formed connection string will do.
     private const string OfflineConnectionString = "Host=127.0.0.1;Database=backoffice;Username=postgres";
 
@@ -24,7 +27,7 @@ internal static class MigratorServiceExtensions
 
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            builder.Services.AddBoDbContext(connectionString);
+            builder.Services.AddBoDbContext(connectionString, DatabaseApplicationName);
             builder.Services.AddSingleton(new MigrationTarget(connectionString));
         }
 

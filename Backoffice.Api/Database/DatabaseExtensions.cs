@@ -7,6 +7,9 @@ namespace Backoffice.Api.Database;
 
 public static class DatabaseExtensions
 {
+    /// <summary>The API's connections' <c>application_name</c>, unless its connection string sets one.</summary>
+    public const string DatabaseApplicationName = "backoffice-api";
+
     private const string CommandTimeoutKey = $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.CommandTimeout)}";
     private const string MaxAutoPrepareKey = $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.MaxAutoPrepare)}";
     private const string MaxPoolSizeKey = $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.MaxPoolSize)}";
@@ -16,7 +19,8 @@ public static class DatabaseExtensions
     /// one <see cref="Npgsql.NpgsqlDataSource"/> (the lookups read projections only, so nothing is
     /// tracked), query and pool metrics, and the readiness check (database reachable, schema at
     /// <see cref="BoSchema.LatestMigrationId"/>). Every command has <c>Database:CommandTimeout</c>;
-    /// the pool holds at most <c>Database:MaxPoolSize</c> connections;
+    /// the pool holds at most <c>Database:MaxPoolSize</c> connections, named
+    /// <see cref="DatabaseApplicationName"/> on the server unless the connection string names them;
     /// statements that repeat are prepared (<c>Database:MaxAutoPrepare</c>), and a connection going
     /// back to the pool is not reset: the API never changes session state (no <c>SET</c>, temporary
     /// tables or <c>LISTEN</c>), so the reset (a <c>DISCARD ALL</c> before the next use) would only
@@ -54,7 +58,7 @@ public static class DatabaseExtensions
                 + $"{MaxPoolSizeKey} ({maxPoolSize}), which is the API's maximum whatever the connection string says.");
         }
 
-        builder.Services.AddBoDbContext(connectionString, dataSource =>
+        builder.Services.AddBoDbContext(connectionString, DatabaseApplicationName, dataSource =>
         {
             dataSource.ConnectionStringBuilder.CommandTimeout = commandTimeout;
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = maxAutoPrepare;

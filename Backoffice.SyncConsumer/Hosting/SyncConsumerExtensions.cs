@@ -20,6 +20,9 @@ public static class SyncConsumerExtensions
     /// <summary>The host's shutdown budget: stop polling, finish the batch, commit, leave the group (§5).</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The consumer's connections' <c>application_name</c>, unless its connection string sets one.</summary>
+    public const string DatabaseApplicationName = "backoffice-sync-consumer";
+
     private const string ForceCustomPlans = "-c plan_cache_mode=force_custom_plan";
 
     /// <summary>
@@ -46,7 +49,7 @@ public static class SyncConsumerExtensions
                 + "hold its partitions forever instead of failing and being retried.");
         }
 
-        services.AddBoDbContext(connectionString, PrepareStatements);
+        services.AddBoDbContext(connectionString, DatabaseApplicationName, PrepareStatements);
         if (builder.Configuration["Logging:LogLevel:Npgsql"] is null)
         {
             // Npgsql logs every command at Information: thousands of lines a second at full speed.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Backoffice.Api.Database;
 using Backoffice.Data;
 using Backoffice.Tests.Api.Infrastructure;
 using Backoffice.Tests.Infrastructure;
@@ -8,9 +9,10 @@ using Npgsql;
 namespace Backoffice.Tests.Api;
 
 /// <summary>
-/// <c>Database:MaxPoolSize</c> bounds the connections the API holds to PostgreSQL, whatever the
-/// connection string says: a burst of lookups waits for a pooled connection instead of opening
-/// server sessions that stay idle for minutes and take slots the consumer needs.
+/// The API's connections as PostgreSQL sees them. <c>Database:MaxPoolSize</c> bounds them, whatever
+/// the connection string says: a burst of lookups waits for a pooled connection instead of opening
+/// server sessions that stay idle for minutes and take slots the consumer needs. The sessions carry
+/// the API's name, so an operator can tell whose they are.
 /// </summary>
 [Collection(ApiTestGroup.Name)]
 public sealed class ConnectionPoolTests(CappedPoolApiFixture api) : IClassFixture<CappedPoolApiFixture>
@@ -39,6 +41,27 @@ public sealed class ConnectionPoolTests(CappedPoolApiFixture api) : IClassFixtur
         {
             response.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task The_api_s_sessions_carry_its_name_on_the_server_unless_the_connection_string_names_them()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var database = await api.Server.CreateDatabaseAsync("api_named_sessions", cancellationToken);
+        await using var app = new ApiApplication(new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{BoDbContext.ConnectionStringName}"] = database,
+            ["AUTH_MODE"] = "disabled",
+            ["Database:WarmUpConnections"] = "2",
+        });
+
+        app.StartServer();
+
+        // The warm-up's connections stay open in the pool, under the API's name.
+        Assert.True(await ServerSessions.CountAsync(database, DatabaseExtensions.DatabaseApplicationName, cancellationToken) >= 2);
+        // This fixture's connection string names its API, and that name wins.
+        Assert.Equal(0L, await ServerSessions.CountAsync(api.ConnectionString, DatabaseExtensions.DatabaseApplicationName, cancellationToken));
+        Assert.True(await ServerSessions.CountAsync(api.ConnectionString, CappedPoolApiFixture.ApplicationName, cancellationToken) >= 1);
     }
 
     private static async Task<long> SampleSessionsAsync(string connectionString, string applicationName, CancellationToken stop)

@@ -4,9 +4,24 @@ using Npgsql;
 
 namespace Backoffice.Tests.Consumer;
 
-/// <summary>The consumer's database sessions: repeated statements prepared, plans made from each batch's own values.</summary>
-public sealed class PreparedStatementTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+/// <summary>The consumer's database sessions: named on the server, repeated statements prepared, plans made from each batch's own values.</summary>
+public sealed class PreparedStatementTests(PostgresDatabaseFixture database, KafkaBrokerFixture kafka) : IClassFixture<PostgresDatabaseFixture>
 {
+    [Fact]
+    public async Task The_consumer_s_sessions_carry_its_name_on_the_server()
+    {
+        var settings = await ConsumerFixture.CreateSettingsAsync(kafka, database.ConnectionString);
+        await using var host = new ConsumerHost(settings).Start();
+        using var producer = new TestProducer(kafka.BootstrapServers);
+        var id = Guid.NewGuid().ToString("N")[..8];
+
+        await producer.SendAsync(settings.LedgerTopic, id, Json.Ledger($"{id}-p", "PAYMENT", "5", $"po-{id}", version: 1));
+
+        // The connection string names nothing: an operator reading pg_stat_activity still tells the consumer from the API.
+        await Eventually.Holds(() => Assert.Equal(1, host.Messages("ledger", "upserted")));
+        Assert.True(await ServerSessions.CountAsync(database.ConnectionString, SyncConsumerExtensions.DatabaseApplicationName, TestContext.Current.CancellationToken) >= 1);
+    }
+
     [Fact]
     public async Task A_repeated_statement_is_prepared_and_planned_for_its_own_values()
     {

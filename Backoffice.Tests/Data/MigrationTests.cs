@@ -75,7 +75,7 @@ public sealed class MigrationTests(PostgresServerFixture postgres)
     public async Task AddBoDbContext_serves_scoped_contexts_a_context_factory_and_the_data_source_for_one_database()
     {
         var connectionString = await postgres.CreateDatabaseAsync(cancellationToken: CancellationToken);
-        await using var provider = new ServiceCollection().AddLogging().AddBoDbContext(connectionString).BuildServiceProvider();
+        await using var provider = new ServiceCollection().AddLogging().AddBoDbContext(connectionString, "bo-tests").BuildServiceProvider();
 
         await using (var scope = provider.CreateAsyncScope())
         {
@@ -92,9 +92,27 @@ public sealed class MigrationTests(PostgresServerFixture postgres)
         Assert.Equal(0L, await command.ExecuteScalarAsync(CancellationToken));
     }
 
+    [Fact]
+    public async Task AddBoDbContext_names_the_connections_on_the_server_unless_the_connection_string_does()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync(cancellationToken: CancellationToken);
+        var named = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "ops-chosen" }.ConnectionString;
+
+        Assert.Equal("bo-service", await ServerApplicationNameAsync(connectionString));
+        Assert.Equal("ops-chosen", await ServerApplicationNameAsync(named));
+
+        static async Task<string> ServerApplicationNameAsync(string connectionString)
+        {
+            await using var provider = new ServiceCollection().AddLogging().AddBoDbContext(connectionString, "bo-service").BuildServiceProvider();
+            await using var db = await provider.GetRequiredService<IDbContextFactory<BoDbContext>>().CreateDbContextAsync(CancellationToken);
+            // What the server records for the session, as pg_stat_activity and the server log show it.
+            return await db.Database.SqlQueryRaw<string>("SELECT application_name AS \"Value\" FROM pg_stat_activity WHERE pid = pg_backend_pid()").SingleAsync(CancellationToken);
+        }
+    }
+
     private static async Task<HealthReportEntry> CheckSchemaAsync(string connectionString)
     {
-        var services = new ServiceCollection().AddLogging().AddBoDbContext(connectionString);
+        var services = new ServiceCollection().AddLogging().AddBoDbContext(connectionString, "bo-tests");
         services.AddHealthChecks().AddBoSchemaCheck();
         await using var provider = services.BuildServiceProvider();
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync(CancellationToken);
