@@ -184,7 +184,10 @@ internal sealed partial class MigrationRunner(
         // The data source's own connection string no longer holds the password: start from the configured one.
         var configured = services.GetRequiredService<MigrationTarget>().ConnectionString;
         var target = new NpgsqlConnectionStringBuilder(configured);
-        var maintenance = new NpgsqlConnectionStringBuilder(configured) { Database = "postgres", Pooling = false };
+        // Named like the migrator's pooled sessions (the data source resolved the name), so that an
+        // operator watching pg_stat_activity sees who is creating the database.
+        var sessionName = new NpgsqlConnectionStringBuilder(services.GetRequiredService<NpgsqlDataSource>().ConnectionString).ApplicationName;
+        var maintenance = new NpgsqlConnectionStringBuilder(configured) { Database = "postgres", Pooling = false, ApplicationName = sessionName };
         await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         var quoted = "\"" + target.Database!.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -52,6 +52,30 @@ public sealed class MigratorProcessTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task Migrator_names_the_session_that_creates_a_missing_database()
+    {
+        // A private server: a session held on template1 makes every CREATE DATABASE on it wait
+        // (up to 5 s), which is what lets this test see the migrator's session while it asks.
+        await using var server = new LocalPostgresServer(new LocalPostgresOptions { UnsafeFastSettings = true });
+        await server.StartAsync(CancellationToken);
+        var admin = new NpgsqlConnectionStringBuilder(server.GetConnectionString()) { Pooling = false }.ConnectionString;
+        await using var onTemplate = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Database = "template1" }.ConnectionString);
+        await onTemplate.OpenAsync(CancellationToken);
+        var connectionString = server.GetConnectionString("backoffice");
+        using var migrator = DotnetProgram.Start(
+            DotnetProgram.MigratorDll, [], new Dictionary<string, string?> { ["ConnectionStrings__backoffice"] = connectionString });
+
+        var creator = await CreatingSessionNameAsync(admin, TimeSpan.FromSeconds(30));
+        await onTemplate.CloseAsync();
+
+        // The documented name (README, reliability guide); the migrator's constant is internal to it.
+        Assert.Equal("backoffice-migrator", creator);
+        var exitCode = await migrator.WaitForExitAsync(TimeSpan.FromSeconds(45), CancellationToken);
+        Assert.True(exitCode == 0, migrator.Output);
+        Assert.Equal(5, await CountBoTablesAsync(connectionString));
+    }
+
+    [Fact]
     public async Task Script_prints_the_idempotent_sql_without_a_database()
     {
         var (exitCode, output) = await DotnetProgram.RunAsync(
@@ -107,6 +131,26 @@ public sealed class MigratorProcessTests(PostgresServerFixture postgres)
             arguments,
             new Dictionary<string, string?> { ["ConnectionStrings__backoffice"] = connectionString },
             CancellationToken);
+
+    private static async Task<string?> CreatingSessionNameAsync(string adminConnectionString, TimeSpan timeout)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(CancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT application_name FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%' AND pid <> pg_backend_pid()", connection);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await command.ExecuteScalarAsync(CancellationToken) is string name)
+            {
+                return name;
+            }
+
+            await Task.Delay(20, CancellationToken);
+        }
+
+        return null;
+    }
 
     private static async Task<long> CountBoTablesAsync(string connectionString)
     {
