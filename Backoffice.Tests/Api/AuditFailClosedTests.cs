@@ -35,7 +35,7 @@ public sealed class AuditFailClosedTests(ApiFixture api) : IClassFixture<ApiFixt
 
             Assert.Contains(api.App.Logs.Records, record => record.EventId.Id == 4300);
             Assert.True(await api.WaitForMetricAsync(1, "db_queries_total", ("query", "insert_audit"), ("outcome", "error")) >= 1);
-            Assert.True(await api.WaitForMetricAsync(1, "api_requests_total", ("route", "/admin/tx/{tx_id}"), ("status_code", "503")) >= 3);
+            Assert.True(await api.WaitForMetricAsync(3, "api_requests_total", ("route", "/admin/tx/{tx_id}"), ("status_code", "503")) >= 3);
         }
         finally
         {

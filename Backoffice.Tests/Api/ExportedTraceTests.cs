@@ -27,8 +27,10 @@ public sealed class ExportedTraceTests(ExportedTraceApiFixture api) : IClassFixt
         using var response = await api.Reader().GetTracedAsync($"/admin/tx/{txId}");
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        // The request span ends just after the response is written.
-        var trace = await api.WaitForSpansAsync(response.TraceId, spans => spans.Any(span => span.Source.Name == "Microsoft.AspNetCore"));
+        // The request span ends just after the response is written, the query's just after its callers are released.
+        var trace = await api.WaitForSpansAsync(
+            response.TraceId,
+            spans => spans.Any(span => span.Source.Name == "Microsoft.AspNetCore") && spans.Any(span => span.Source.Name == ApiTracing.SourceName));
         var request = Assert.Single(trace, span => span.Source.Name == "Microsoft.AspNetCore");
         Assert.Equal(txId, request.GetTagItem("bo.tx_id"));
         var query = Assert.Single(trace, span => span.Source.Name == ApiTracing.SourceName);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Backoffice.Tests.Api.Infrastructure;
+using Backoffice.Tests.Infrastructure;
 
 namespace Backoffice.Tests.Api;
 
@@ -87,8 +88,12 @@ public sealed class MetricsAndTracingTests(ApiFixture api) : IClassFixture<ApiFi
         using var order = await api.Reader().GetTracedAsync($"/admin/payment-orders/{orderId}");
         using var list = await api.Reader().GetTracedAsync($"/admin/wallets/{wallet}/tx");
 
-        Assert.Contains(spans, span => span.TraceId.ToHexString() == tx.TraceId && (string?)span.GetTagItem("bo.tx_id") == txId);
-        Assert.Contains(spans, span => span.TraceId.ToHexString() == order.TraceId && (string?)span.GetTagItem("bo.order_id") == orderId);
-        Assert.Contains(spans, span => span.TraceId.ToHexString() == list.TraceId && (string?)span.GetTagItem("bo.wallet_id") == wallet);
+        // The request span ends just after the response is written.
+        await Eventually.Holds(() =>
+        {
+            Assert.Contains(spans, span => span.TraceId.ToHexString() == tx.TraceId && (string?)span.GetTagItem("bo.tx_id") == txId);
+            Assert.Contains(spans, span => span.TraceId.ToHexString() == order.TraceId && (string?)span.GetTagItem("bo.order_id") == orderId);
+            Assert.Contains(spans, span => span.TraceId.ToHexString() == list.TraceId && (string?)span.GetTagItem("bo.wallet_id") == wallet);
+        });
     }
 }

@@ -90,14 +90,18 @@ public sealed class SharedTxQueryTests(SharedTxQueryApiFixture api) : IClassFixt
         }
 
         // Queries were shared, and each caller's trace holds the query that answered it: as its
-        // parent (the first caller of a query) or through a link (the others).
-        var queries = spans.Where(span => span.OperationName == "GET_TX query").ToList();
-        Assert.Contains(queries, query => (int)query.GetTagItem("bo.batch_size")! > 1);
-        Assert.True(queries.Sum(query => (int)query.GetTagItem("bo.batch_size")!) >= requested.Count);
-        var answered = queries.Select(query => query.TraceId.ToHexString())
-            .Concat(queries.SelectMany(query => query.Links).Select(link => link.Context.TraceId.ToHexString()))
-            .ToHashSet(StringComparer.Ordinal);
-        Assert.All(responses, response => Assert.Contains(response.Response.TraceId, answered));
+        // parent (the first caller of a query) or through a link (the others). A query's span ends
+        // just after its callers are released.
+        await Eventually.Holds(() =>
+        {
+            var queries = spans.Where(span => span.OperationName == "GET_TX query").ToList();
+            Assert.Contains(queries, query => (int)query.GetTagItem("bo.batch_size")! > 1);
+            Assert.True(queries.Sum(query => (int)query.GetTagItem("bo.batch_size")!) >= requested.Count);
+            var answered = queries.Select(query => query.TraceId.ToHexString())
+                .Concat(queries.SelectMany(query => query.Links).Select(link => link.Context.TraceId.ToHexString()))
+                .ToHashSet(StringComparer.Ordinal);
+            Assert.All(responses, response => Assert.Contains(response.Response.TraceId, answered));
+        });
 
         foreach (var (_, response) in responses)
         {
@@ -116,8 +120,13 @@ public sealed class SharedTxQueryTests(SharedTxQueryApiFixture api) : IClassFixt
         using var response = await api.Reader().GetTracedAsync($"/admin/tx/{txId}");
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        var request = Assert.Single(spans, span => span.Source.Name == "Microsoft.AspNetCore" && span.TraceId.ToHexString() == response.TraceId);
-        var query = Assert.Single(spans, span => span.OperationName == "GET_TX query" && span.TraceId.ToHexString() == response.TraceId);
+        // Both spans may end just after the response is written.
+        Activity request = null!, query = null!;
+        await Eventually.Holds(() =>
+        {
+            request = Assert.Single(spans, span => span.Source.Name == "Microsoft.AspNetCore" && span.TraceId.ToHexString() == response.TraceId);
+            query = Assert.Single(spans, span => span.OperationName == "GET_TX query" && span.TraceId.ToHexString() == response.TraceId);
+        });
         Assert.Equal(request.SpanId, query.ParentSpanId);
         Assert.Equal(1, query.GetTagItem("bo.batch_size"));
     }

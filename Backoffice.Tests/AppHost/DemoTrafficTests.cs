@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Backoffice.Simulator.Traffic;
-using Backoffice.Tests.Consumer;
+using Backoffice.Tests.Infrastructure;
 using Npgsql;
 
 namespace Backoffice.Tests.AppHost;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Backoffice.Data.Dlq;
 using Backoffice.Data.Ledger;
 using Backoffice.Data.Pairing;
+using Backoffice.Tests.Infrastructure;
 using Confluent.Kafka;
 using Microsoft.EntityFrameworkCore;
 
