@@ -12,12 +12,16 @@ namespace Backoffice.Bench.Lookup;
 /// </summary>
 public static partial class ClosedLoopTools
 {
+    /// <summary>
+    /// <paramref name="connections"/> connections asking for <paramref name="pathPrefix"/> followed by a
+    /// random number of 1 … <paramref name="idRange"/> (an existing id of the data set).
+    /// </summary>
     public static async Task<JsonObject> WrkAsync(
-        BenchContext context, Uri baseAddress, string bearerToken, int idRange, int connections, int threads, TimeSpan duration)
+        BenchContext context, string label, Uri baseAddress, string bearerToken, string pathPrefix, int idRange, int connections, int threads, TimeSpan duration)
     {
-        var script = Path.Combine(context.LogsDirectory, "lookup-wrk.lua");
+        var script = Path.Combine(context.LogsDirectory, $"{label}.lua");
         await File.WriteAllTextAsync(script, $$"""
-            -- Written by the benchmark harness: a random existing tx_id per request, a bearer token.
+            -- Written by the benchmark harness: a random existing id per request, a bearer token.
             local token = "{{bearerToken}}"
             local ids = {{idRange}}
             local counter = 0
@@ -29,7 +33,7 @@ public static partial class ClosedLoopTools
               math.randomseed(7919 * (thread_id or 1))
             end
             function request()
-              return wrk.format("GET", "/admin/tx/{{LookupDataset.TxIdPrefix}}" .. math.random(1, ids), { ["Authorization"] = "Bearer " .. token })
+              return wrk.format("GET", "{{pathPrefix}}" .. math.random(1, ids), { ["Authorization"] = "Bearer " .. token })
             end
             function done(summary, latency, requests)
               io.write(string.format("BENCH_JSON {\"requests\":%d,\"duration_us\":%d,\"status_errors\":%d,\"connect_errors\":%d,\"read_errors\":%d,\"write_errors\":%d,\"timeouts\":%d,\"p50_us\":%d,\"p99_us\":%d}\n",
@@ -37,7 +41,7 @@ public static partial class ClosedLoopTools
                 latency:percentile(50), latency:percentile(99)))
             end
             """, context.CancellationToken);
-        var output = await ChildProcess.RunAsync(context, "lookup-wrk", "wrk",
+        var output = await ChildProcess.RunAsync(context, label, "wrk",
         [
             "-t", threads.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
             "-d", $"{(int)duration.TotalSeconds}s", "--timeout", "10s", "-s", script, baseAddress.ToString().TrimEnd('/'),
@@ -65,11 +69,11 @@ public static partial class ClosedLoopTools
     }
 
     public static async Task<JsonObject> PgBenchAsync(
-        BenchContext context, string scriptText, string host, int port, string database, int clients, int threads, TimeSpan duration)
+        BenchContext context, string label, string scriptText, string host, int port, string database, int clients, int threads, TimeSpan duration)
     {
-        var script = Path.Combine(context.LogsDirectory, "lookup-pgbench.sql");
+        var script = Path.Combine(context.LogsDirectory, $"{label}.sql");
         await File.WriteAllTextAsync(script, scriptText, context.CancellationToken);
-        var output = await ChildProcess.RunAsync(context, "lookup-pgbench", "pgbench",
+        var output = await ChildProcess.RunAsync(context, label, "pgbench",
         [
             "-n", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", threads.ToString(CultureInfo.InvariantCulture),
             "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-f", script, "-r",

@@ -21,11 +21,16 @@ public sealed record LookupSettings(
 /// the intended send time; (b) closed loop at saturation (wrk) → requests/s, next to pgbench running
 /// the SQL the endpoint runs (read back from pg_stat_statements) at the same concurrency; (c) the
 /// open loop of (a) for <c>GET /admin/payment-orders/{order_id}</c> and the first page of
-/// <c>GET /admin/wallets/{wallet_id}/tx</c>, which issue 6 sets no target for.
+/// <c>GET /admin/wallets/{wallet_id}/tx</c>, and (d) the closed loop of (b) for the payment-order
+/// lookup, which issue 6 sets no target for.
 /// </summary>
 public sealed partial class LookupBenchmark(BenchContext context, LookupSettings settings)
 {
     private const string Audience = "api://backoffice-bench";
+
+    private static readonly string TransactionIdSql = $"('{LookupDataset.TxIdPrefix}' || :n)";
+
+    private static readonly string OrderIdSql = $"('{LookupDataset.OrderIdPrefix}' || :n)";
 
     public async Task<BenchResult> RunAsync()
     {
@@ -47,7 +52,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         await WarmUpAsync(api, token, transactions, TimeSpan.FromSeconds(6));
 
         var rssByPhase = new JsonObject { ["after_warmup"] = BenchResult.Round(api.Process.CurrentRssMib(), 1) };
-        var (lookupSql, auditSql) = await ReadEndpointSqlAsync(database);
+        var (lookupSql, auditSql) = await ReadEndpointSqlAsync(database, "ledger_entries");
         result["endpoint_sql"] = new JsonObject { ["lookup"] = lookupSql, ["audit_insert_as_sent"] = ChildProcess.Tail(auditSql, 600) };
         result["explain_lookup"] = await ExplainAsync(database, lookupSql);
         context.Log("warm-up done; endpoint SQL read from pg_stat_activity");
@@ -59,52 +64,49 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         rssByPhase["peak_so_far"] = BenchResult.Round(api.Process.PeakRssMib, 1);
         result["open_loop"] = openLoop;
 
-        var metricsBeforeWrk = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
-
-        // (b) Closed loop at saturation: pgbench, the API, pgbench again, each alone on the machine
-        // (the API idles during both pgbench runs) and each after a CHECKPOINT, so none shares its run with
-        // flushing another phase's writes. The two pgbench runs bracket the API's: this machine's
-        // speed drifts by tens of per cent within minutes (docs/benchmarks.md).
-        var pgbenchScript = PgBenchScript(lookupSql, auditSql);
-        var pgbench = await PgBenchAsync(postgres, database, pgbenchScript, "pgbench");
-
-        await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", cancellationToken);
-        await BenchPostgres.ResetStatementsAsync(database, cancellationToken);
-        var cpu = new CpuMeter();
-        var apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
-        var wrk = await ClosedLoopTools.WrkAsync(context, api.BaseAddress, token, settings.LedgerEntries, settings.Concurrency, settings.Threads,
-            TimeSpan.FromSeconds(settings.SaturationSeconds));
-        cpu.Use().AddTo(wrk);
-        wrk["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
-        wrk["database_statements"] = await StatementStatsAsync(database);
-        wrk["api_metrics"] = ServerSideTimes(metricsBeforeWrk, await Http.ScrapeAsync(http, api.Metrics, cancellationToken), transactions);
-        context.Log($"wrk: {wrk["requests_per_second"]} requests/s ({wrk["errors"]} errors)");
-        rssByPhase["after_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
-        var serverSessions = new JsonObject { ["after_wrk"] = await ApiSessionsAsync(database) };
-        // The targets' peak: the benchmark as issue 6 defines it, before the other lookups' open loops.
-        var peakRss = api.Process.PeakRssMib;
-        rssByPhase["peak_through_wrk"] = BenchResult.Round(peakRss, 1);
-        var pgbenchAfter = await PgBenchAsync(postgres, database, pgbenchScript, "pgbench after");
+        // (b) Closed loop at saturation.
+        var serverSessions = new JsonObject();
+        var peakRss = 0.0;
+        var saturation = await SaturationAsync(
+            postgres, database, api, http, token,
+            new ClosedLoopEndpoint(transactions, "lookup", TransactionIdSql, $"/admin/tx/{LookupDataset.TxIdPrefix}", "GET_TX", "TX"),
+            lookupSql, auditSql,
+            async () =>
+            {
+                rssByPhase["after_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
+                serverSessions["after_wrk"] = await ApiSessionsAsync(database);
+                // The targets' peak: the benchmark as issue 6 defines it, before the other lookups' phases.
+                peakRss = api.Process.PeakRssMib;
+                rssByPhase["peak_through_wrk"] = BenchResult.Round(peakRss, 1);
+            });
 
         // (c) The other two lookups at the open loop's rate, after the saturation phase so they
         // change none of its conditions: no target in issue 6, measured so their latency is known.
         var others = new JsonObject();
-        OpenLoopEndpoint[] otherEndpoints =
-        [
-            new("/admin/payment-orders/{order_id}", "get_payment_order", static n => $"/admin/payment-orders/{LookupDataset.OrderId(n)}",
-                settings.LedgerEntries / 2),
-            new("/admin/wallets/{wallet_id}/tx", "list_wallet_tx", static n => $"/admin/wallets/{LookupDataset.WalletId(n)}/tx",
-                LookupDataset.Wallets),
-        ];
-        foreach (var endpoint in otherEndpoints)
-        {
-            await WarmUpAsync(api, token, endpoint, TimeSpan.FromSeconds(3));
-            others[endpoint.Route] = await OpenLoopAsync(api, http, database, token, endpoint);
-        }
+        var orders = new OpenLoopEndpoint("/admin/payment-orders/{order_id}", "get_payment_order",
+            static n => $"/admin/payment-orders/{LookupDataset.OrderId(n)}", settings.LedgerEntries / 2);
+        var wallets = new OpenLoopEndpoint("/admin/wallets/{wallet_id}/tx", "list_wallet_tx",
+            static n => $"/admin/wallets/{LookupDataset.WalletId(n)}/tx", LookupDataset.Wallets);
+        await WarmUpAsync(api, token, orders, TimeSpan.FromSeconds(3));
+        others[orders.Route] = await OpenLoopAsync(api, http, database, token, orders);
+        // The API's sessions now last ran the payment-order lookup.
+        var (orderSql, _) = await ReadEndpointSqlAsync(database, "payment_orders");
+        await WarmUpAsync(api, token, wallets, TimeSpan.FromSeconds(3));
+        others[wallets.Route] = await OpenLoopAsync(api, http, database, token, wallets);
 
         rssByPhase["after_other_open_loops"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
         serverSessions["after_other_open_loops"] = await ApiSessionsAsync(database);
         result["open_loop_other_lookups"] = others;
+
+        // (d) The payment-order lookup at saturation, last, so it changes no earlier phase's conditions.
+        result["endpoint_sql"]!["payment_order_lookup"] = orderSql;
+        await WarmUpAsync(api, token, orders, TimeSpan.FromSeconds(3));
+        result["saturation_payment_order"] = await SaturationAsync(
+            postgres, database, api, http, token,
+            new ClosedLoopEndpoint(orders, "payment-order", OrderIdSql, $"/admin/payment-orders/{LookupDataset.OrderIdPrefix}", "GET_PAYMENT_ORDER", "PAYMENT_ORDER"),
+            orderSql, auditSql,
+            () => Task.CompletedTask);
+        rssByPhase["after_payment_order_wrk"] = BenchResult.Round(api.Process.CurrentRssMib(), 1);
         var apiCpuTotal = CpuMeter.ProcessCpuSeconds(api.Process.Id);
         await api.Process.StopAsync(TimeSpan.FromSeconds(15));
         result["api"] = new JsonObject
@@ -114,18 +116,8 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
             ["server_sessions"] = serverSessions,
         };
 
-        var apiRate = wrk["requests_per_second"]!.GetValue<double>();
-        var pgRate = (pgbench["transactions_per_second"]!.GetValue<double>() + pgbenchAfter["transactions_per_second"]!.GetValue<double>()) / 2;
-        var ratio = apiRate / pgRate;
-        result["saturation"] = new JsonObject
-        {
-            ["concurrency"] = settings.Concurrency,
-            ["api_wrk"] = wrk,
-            ["baseline_pgbench"] = pgbench,
-            ["baseline_pgbench_after"] = pgbenchAfter,
-            ["baseline_pgbench_mean_tps"] = BenchResult.Round(pgRate, 1),
-            ["ratio_api_to_pgbench"] = BenchResult.Round(ratio, 3),
-        };
+        result["saturation"] = saturation;
+        var ratio = saturation["ratio_api_to_pgbench"]!.GetValue<double>();
 
         var failed = openLoop["requests"]!.GetValue<int>() - openLoop["ok"]!.GetValue<int>();
         result.Target("lookup p95 at 1,000 requests/s (open loop)", openLoop["latency_ms"]!["p95"]!.GetValue<double>(), 10, atMost: true, "ms");
@@ -135,6 +127,49 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
             others.Sum(other => other.Value!["requests"]!.GetValue<int>() - other.Value!["ok"]!.GetValue<int>()), 0, atMost: true, "");
         result.Target("API peak RSS (lookup)", peakRss, 250, atMost: true, "MiB");
         return result;
+    }
+
+    /// <summary>
+    /// One endpoint in a closed loop at saturation: pgbench, the API under wrk, pgbench again, each
+    /// alone on the machine (the API idles during both pgbench runs) and each after a CHECKPOINT, so
+    /// none shares its run with flushing another phase's writes. The two pgbench runs bracket the
+    /// API's: this machine's speed drifts by tens of per cent within minutes (docs/benchmarks.md).
+    /// <paramref name="afterWrk"/> runs between wrk and the second pgbench.
+    /// </summary>
+    private async Task<JsonObject> SaturationAsync(
+        BenchPostgres postgres, string database, RunningService api, HttpClient http, string token, ClosedLoopEndpoint endpoint,
+        string lookupSql, string auditSql, Func<Task> afterWrk)
+    {
+        var cancellationToken = context.CancellationToken;
+        var pgbenchScript = PgBenchScript(lookupSql, auditSql, endpoint);
+        var pgbench = await PgBenchAsync(postgres, database, pgbenchScript, $"{endpoint.Label}-pgbench");
+
+        var metricsBefore = await Http.ScrapeAsync(http, api.Metrics, cancellationToken);
+        await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", cancellationToken);
+        await BenchPostgres.ResetStatementsAsync(database, cancellationToken);
+        var cpu = new CpuMeter();
+        var apiCpuBefore = CpuMeter.ProcessCpuSeconds(api.Process.Id);
+        var wrk = await ClosedLoopTools.WrkAsync(context, $"{endpoint.Label}-wrk", api.BaseAddress, token, endpoint.PathPrefix,
+            endpoint.OpenLoop.Ids, settings.Concurrency, settings.Threads, TimeSpan.FromSeconds(settings.SaturationSeconds));
+        cpu.Use().AddTo(wrk);
+        wrk["api_cpu_cores"] = BenchResult.Round((CpuMeter.ProcessCpuSeconds(api.Process.Id) - apiCpuBefore) / cpu.Elapsed.TotalSeconds, 2);
+        wrk["database_statements"] = await StatementStatsAsync(database);
+        wrk["api_metrics"] = ServerSideTimes(metricsBefore, await Http.ScrapeAsync(http, api.Metrics, cancellationToken), endpoint.OpenLoop);
+        context.Log($"wrk on {endpoint.OpenLoop.Route}: {wrk["requests_per_second"]} requests/s ({wrk["errors"]} errors)");
+        await afterWrk();
+        var pgbenchAfter = await PgBenchAsync(postgres, database, pgbenchScript, $"{endpoint.Label}-pgbench after");
+
+        var pgRate = (pgbench["transactions_per_second"]!.GetValue<double>() + pgbenchAfter["transactions_per_second"]!.GetValue<double>()) / 2;
+        return new JsonObject
+        {
+            ["route"] = endpoint.OpenLoop.Route,
+            ["concurrency"] = settings.Concurrency,
+            ["api_wrk"] = wrk,
+            ["baseline_pgbench"] = pgbench,
+            ["baseline_pgbench_after"] = pgbenchAfter,
+            ["baseline_pgbench_mean_tps"] = BenchResult.Round(pgRate, 1),
+            ["ratio_api_to_pgbench"] = BenchResult.Round(wrk["requests_per_second"]!.GetValue<double>() / pgRate, 3),
+        };
     }
 
     /// <summary>
@@ -181,9 +216,10 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
     /// <summary>
     /// The SQL the endpoint sent, exactly (pg_stat_statements would replace its constants): the last
     /// statement of each of the API's pooled sessions, from <c>pg_stat_activity</c>. One of them is
-    /// the lookup; the audit INSERT is rebuilt as one row (the API batches rows into one statement).
+    /// the lookup (a SELECT whose first table is <c>bo.</c><paramref name="fromTable"/>); the audit
+    /// INSERT is rebuilt as one row (the API batches rows into one statement).
     /// </summary>
-    private async Task<(string Lookup, string Audit)> ReadEndpointSqlAsync(string connectionString)
+    private async Task<(string Lookup, string Audit)> ReadEndpointSqlAsync(string connectionString, string fromTable)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(context.CancellationToken);
@@ -191,7 +227,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
             """
             SELECT query FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid()
-              AND (query ILIKE 'SELECT%ledger_entries%' OR query ILIKE 'INSERT INTO%admin_audit_logs%')
+              AND (query ILIKE 'SELECT%' OR query ILIKE 'INSERT INTO%admin_audit_logs%')
             """, connection);
         string? lookup = null;
         string? audit = null;
@@ -199,31 +235,31 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         while (await reader.ReadAsync(context.CancellationToken))
         {
             var query = reader.GetString(0);
-            if (query.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
-            {
-                lookup ??= query;
-            }
-            else
+            if (!query.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
             {
                 audit ??= query;
             }
+            else if (FirstTablePattern().Match(query) is { Success: true } first && first.Groups[1].Value == fromTable)
+            {
+                lookup ??= query;
+            }
         }
 
-        return (lookup ?? throw new InvalidOperationException("No API session's last statement is the lookup (pg_stat_activity)."),
+        return (lookup ?? throw new InvalidOperationException($"No API session's last statement is a lookup from bo.{fromTable} (pg_stat_activity)."),
             audit ?? throw new InvalidOperationException("No API session's last statement is the audit INSERT (pg_stat_activity)."));
     }
 
-    /// <summary>One pgbench transaction = one lookup by a random existing tx_id + one audit row, as the endpoint does.</summary>
-    private string PgBenchScript(string lookupSql, string auditSql)
+    /// <summary>One pgbench transaction = one lookup by a random existing id + one audit row, as the endpoint does.</summary>
+    private static string PgBenchScript(string lookupSql, string auditSql, ClosedLoopEndpoint endpoint)
     {
-        var txId = $"('{LookupDataset.TxIdPrefix}' || :n)";
+        var id = endpoint.IdSql;
         var lookupParameters = ParameterPattern().Matches(lookupSql).Select(m => m.Value).Distinct(StringComparer.Ordinal).ToList();
         if (lookupParameters is not ["$1"])
         {
-            throw new InvalidOperationException($"Expected the lookup to take one parameter ($1, the tx_id), found {string.Join(", ", lookupParameters)}:\n{lookupSql}");
+            throw new InvalidOperationException($"Expected the lookup to take one parameter ($1, the id), found {string.Join(", ", lookupParameters)}:\n{lookupSql}");
         }
 
-        var lookup = BindTxId(lookupSql, txId);
+        var lookup = BindId(lookupSql, id);
         var valuesAt = auditSql.IndexOf(" VALUES ", StringComparison.OrdinalIgnoreCase);
         var columns = auditSql[(auditSql.IndexOf('(', StringComparison.Ordinal) + 1)..auditSql.LastIndexOf(')', valuesAt)]
             .Split(',').Select(c => c.Trim().Trim('"')).ToList();
@@ -234,10 +270,10 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
             "actor_name" => "'bench-admin@bench.local'",
             "actor_roles" => "ARRAY['ADMIN_READ']::text[]",
             "auth_mode" => "'oidc'",
-            "action" => "'GET_TX'",
-            "route" => "'/admin/tx/{tx_id}'",
-            "resource_type" => "'TX'",
-            "resource_id" => txId,
+            "action" => $"'{endpoint.AuditAction}'",
+            "route" => $"'{endpoint.OpenLoop.Route}'",
+            "resource_type" => $"'{endpoint.AuditResourceType}'",
+            "resource_id" => id,
             "query" => "NULL",
             "result" => "'FOUND'",
             "status_code" => "200",
@@ -250,19 +286,19 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         });
         var insert = $"{auditSql[..valuesAt]} VALUES ({string.Join(", ", values)})";
         var script = new StringBuilder();
-        script.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"\\set n random(1, {settings.LedgerEntries})");
+        script.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"\\set n random(1, {endpoint.OpenLoop.Ids})");
         script.AppendLine(lookup.Trim() + ";");
         script.AppendLine(insert + ";");
         return script.ToString();
     }
 
     /// <summary>
-    /// The lookup's SQL with <paramref name="txId"/> (an SQL expression) in place of <c>$1</c>. The
-    /// API's query takes an array of ids (<c>tx_id = ANY ($1)</c>, shared by concurrent lookups);
-    /// the baseline binds a one-element array, one lookup per transaction.
+    /// The lookup's SQL with <paramref name="id"/> (an SQL expression) in place of <c>$1</c>. The
+    /// API's transaction lookup takes an array of ids (<c>tx_id = ANY ($1)</c>, shared by concurrent
+    /// lookups); the baseline binds a one-element array, one lookup per transaction.
     /// </summary>
-    private static string BindTxId(string lookupSql, string txId) =>
-        ParameterPattern().Replace(lookupSql, lookupSql.Contains("= ANY ($1)", StringComparison.Ordinal) ? $"ARRAY[{txId}]" : txId);
+    private static string BindId(string lookupSql, string id) =>
+        ParameterPattern().Replace(lookupSql, lookupSql.Contains("= ANY ($1)", StringComparison.Ordinal) ? $"ARRAY[{id}]" : id);
 
     private async Task<JsonArray> ExplainAsync(string connectionString, string lookupSql)
     {
@@ -270,7 +306,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(context.CancellationToken);
         await using var command = new NpgsqlCommand(
-            "EXPLAIN (ANALYZE, BUFFERS) " + BindTxId(lookupSql, $"'{LookupDataset.TxId(424_243)}'"), connection);
+            "EXPLAIN (ANALYZE, BUFFERS) " + BindId(lookupSql, $"'{LookupDataset.TxId(424_243)}'"), connection);
         await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
         while (await reader.ReadAsync(context.CancellationToken))
         {
@@ -285,7 +321,7 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
     {
         await BenchPostgres.ExecuteAsync(database, "CHECKPOINT", context.CancellationToken);
         var cpu = new CpuMeter();
-        var pgbench = await ClosedLoopTools.PgBenchAsync(context, script, LocalPostgresServer.Host,
+        var pgbench = await ClosedLoopTools.PgBenchAsync(context, label.Replace(' ', '-'), script, LocalPostgresServer.Host,
             postgres.Server.Port, "bench_lookup", settings.Concurrency, settings.Threads, TimeSpan.FromSeconds(settings.SaturationSeconds));
         cpu.Use().AddTo(pgbench);
         context.Log($"{label}: {pgbench["transactions_per_second"]} transactions/s");
@@ -370,6 +406,9 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
 
     [GeneratedRegex(@"\$\d+")]
     private static partial Regex ParameterPattern();
+
+    [GeneratedRegex(@"^SELECT\b.*?\bFROM bo\.(\w+)", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex FirstTablePattern();
 }
 
 /// <summary>
@@ -377,3 +416,11 @@ public sealed partial class LookupBenchmark(BenchContext context, LookupSettings
 /// labels) and the path that asks for id number 1 … <paramref name="Ids"/> of the data set.
 /// </summary>
 public sealed record OpenLoopEndpoint(string Route, string Query, Func<int, string> Path, int Ids);
+
+/// <summary>
+/// A lookup the closed loop drives: its open-loop description, a label for its files, the SQL
+/// expression of its id in pgbench (of <c>:n</c>), the path wrk appends a number to, and its audit row's
+/// action and resource type.
+/// </summary>
+public sealed record ClosedLoopEndpoint(
+    OpenLoopEndpoint OpenLoop, string Label, string IdSql, string PathPrefix, string AuditAction, string AuditResourceType);

@@ -17,6 +17,8 @@ public static class LookupDataset
 {
     public const string TxIdPrefix = "tx-b-";
 
+    public const string OrderIdPrefix = "po-b-";
+
     /// <summary>Payers and payees are drawn from this many wallets.</summary>
     public const int Wallets = 20_000;
 
@@ -161,7 +163,7 @@ public static class LookupDataset
 
     public static string TxId(long number) => string.Create(CultureInfo.InvariantCulture, $"{TxIdPrefix}{number}");
 
-    public static string OrderId(long payment) => string.Create(CultureInfo.InvariantCulture, $"po-b-{payment}");
+    public static string OrderId(long payment) => string.Create(CultureInfo.InvariantCulture, $"{OrderIdPrefix}{payment}");
 
     /// <summary>Wallet <paramref name="number"/> of 1 … <see cref="Wallets"/> (about 50 legs each in the million-entry set).</summary>
     public static string WalletId(long number) => string.Create(CultureInfo.InvariantCulture, $"w-b-{number:00000}");
