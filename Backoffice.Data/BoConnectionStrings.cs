@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace Backoffice.Data;
 
-/// <summary>Checks on the Backoffice connection string that both services make at start-up.</summary>
+/// <summary>Checks and defaults on the Backoffice connection string that both services apply at start-up.</summary>
 public static class BoConnectionStrings
 {
     /// <summary>
@@ -14,6 +14,23 @@ public static class BoConnectionStrings
 
     /// <summary>The connection string's <c>Minimum Pool Size</c>, or null when Npgsql cannot read it.</summary>
     public static int? MinimumPoolSize(string connectionString) => TryParse(connectionString)?.MinPoolSize;
+
+    /// <summary>
+    /// Has every connection start with PostgreSQL's <c>plan_cache_mode</c> set to <paramref name="mode"/>
+    /// (through the startup <c>Options</c>), unless the connection string's <c>Options</c> set it already:
+    /// an operator's choice there wins.
+    /// </summary>
+    public static void DefaultPlanCacheMode(NpgsqlConnectionStringBuilder settings, string mode)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) == true)
+        {
+            return;
+        }
+
+        var option = $"-c plan_cache_mode={mode}";
+        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? option : $"{settings.Options} {option}";
+    }
 
     /// <summary>
     /// Null for a connection string Npgsql cannot read: the checks leave it to fail where the data

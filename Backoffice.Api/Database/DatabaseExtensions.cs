@@ -24,7 +24,13 @@ public static class DatabaseExtensions
     /// statements that repeat are prepared (<c>Database:MaxAutoPrepare</c>), and a connection going
     /// back to the pool is not reset: the API never changes session state (no <c>SET</c>, temporary
     /// tables or <c>LISTEN</c>), so the reset (a <c>DISCARD ALL</c> before the next use) would only
-    /// cost the server a statement per request and drop the prepared statements. A connection string
+    /// cost the server a statement per request and drop the prepared statements. Prepared statements
+    /// run generic plans (<c>plan_cache_mode=force_generic_plan</c>, unless the connection string's
+    /// <c>Options</c> set the mode): every lookup is an index lookup whose plan does not depend on
+    /// its values, and PostgreSQL's own choice (<c>auto</c>) re-planned the shared transaction
+    /// lookup on every execution, because it prices an id array of unknown length as ten ids
+    /// (planning 0.18 ms, more than the 0.06–0.14 ms the statement ran; docs/benchmarks.md,
+    /// "Lookups, 2026-12-08"). A connection string
     /// with <c>Multiplexing=true</c> is refused: it was measured 30 % cheaper per lookup, but Npgsql
     /// gives multiplexed commands no command timeout (see docs/benchmarks.md).
     /// </summary>
@@ -64,6 +70,7 @@ public static class DatabaseExtensions
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = maxAutoPrepare;
             dataSource.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
             dataSource.ConnectionStringBuilder.NoResetOnClose = true;
+            BoConnectionStrings.DefaultPlanCacheMode(dataSource.ConnectionStringBuilder, "force_generic_plan");
         });
 
         builder.Services.AddOptions<DatabaseOptions>()

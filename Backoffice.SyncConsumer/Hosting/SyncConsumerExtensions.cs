@@ -23,8 +23,6 @@ public static class SyncConsumerExtensions
     /// <summary>The consumer's connections' <c>application_name</c>, unless its connection string sets one.</summary>
     public const string DatabaseApplicationName = "backoffice-sync-consumer";
 
-    private const string ForceCustomPlans = "-c plan_cache_mode=force_custom_plan";
-
     /// <summary>
     /// Everything the Sync Consumer runs: the consume loop, its database and Kafka clients, metrics,
     /// tracing and readiness checks. Configured only by <c>ConnectionStrings:backoffice</c>,
@@ -103,11 +101,6 @@ public static class SyncConsumerExtensions
             settings.MaxAutoPrepare = 32;
         }
 
-        if (settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
-        {
-            settings.Options = string.IsNullOrWhiteSpace(settings.Options)
-                ? ForceCustomPlans
-                : $"{settings.Options} {ForceCustomPlans}";
-        }
+        BoConnectionStrings.DefaultPlanCacheMode(settings, "force_custom_plan");
     }
 }

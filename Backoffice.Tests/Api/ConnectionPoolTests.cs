@@ -4,6 +4,7 @@ using Backoffice.Api.Database;
 using Backoffice.Data;
 using Backoffice.Tests.Api.Infrastructure;
 using Backoffice.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Backoffice.Tests.Api;
@@ -62,6 +63,64 @@ public sealed class ConnectionPoolTests(CappedPoolApiFixture api) : IClassFixtur
         // This fixture's connection string names its API, and that name wins.
         Assert.Equal(0L, await ServerSessions.CountAsync(api.ConnectionString, DatabaseExtensions.DatabaseApplicationName, cancellationToken));
         Assert.True(await ServerSessions.CountAsync(api.ConnectionString, CappedPoolApiFixture.ApplicationName, cancellationToken) >= 1);
+    }
+
+    [Fact]
+    public async Task The_shared_transaction_lookup_runs_a_generic_plan_not_one_planned_per_execution()
+    {
+        // PostgreSQL's own choice (plan_cache_mode=auto) prices the lookup's id array as ten ids and
+        // re-plans the statement on every execution; the API's sessions ask for generic plans.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var database = await api.Server.CreateDatabaseAsync("api_generic_plans", cancellationToken);
+        var plans = await TxLookupPlansAsync(database, cancellationToken);
+        Assert.True(plans.Generic >= 1 && plans.Custom == 0, $"generic {plans.Generic}, custom {plans.Custom}");
+
+        // The connection string's own mode wins, and its other options are kept.
+        var own = new NpgsqlConnectionStringBuilder(database) { Options = "-c statement_timeout=7s -c plan_cache_mode=force_custom_plan" }.ConnectionString;
+        var ownPlans = await TxLookupPlansAsync(own, cancellationToken);
+        Assert.True(ownPlans.Generic == 0 && ownPlans.Custom >= 1, $"generic {ownPlans.Generic}, custom {ownPlans.Custom}");
+        Assert.Equal("7s", ownPlans.StatementTimeout);
+    }
+
+    /// <summary>
+    /// Twenty transaction lookups through an API whose pool holds two connections, then both
+    /// connections' prepared lookup statement: how often PostgreSQL ran it with a generic and with a
+    /// custom plan (<c>pg_prepared_statements</c>, per session).
+    /// </summary>
+    private static async Task<(long Generic, long Custom, string StatementTimeout)> TxLookupPlansAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var app = new ApiApplication(new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{BoDbContext.ConnectionStringName}"] = connectionString,
+            ["AUTH_MODE"] = "disabled",
+            ["Database:MaxPoolSize"] = "2",
+            ["Database:WarmUpConnections"] = "2",
+        });
+        app.StartServer();
+        using var client = app.CreateClient();
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.GetAsync($"/admin/tx/{Rows.NewId("tx")}", cancellationToken);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        var dataSource = app.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var first = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var second = await dataSource.OpenConnectionAsync(cancellationToken);
+        long generic = 0, custom = 0;
+        foreach (var connection in new[] { first, second })
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT coalesce(sum(generic_plans), 0)::bigint, coalesce(sum(custom_plans), 0)::bigint FROM pg_prepared_statements WHERE statement LIKE '%tx_id = ANY%'",
+                connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            generic += reader.GetInt64(0);
+            custom += reader.GetInt64(1);
+        }
+
+        await using var timeout = new NpgsqlCommand("SHOW statement_timeout", first);
+        return (generic, custom, (string)(await timeout.ExecuteScalarAsync(cancellationToken))!);
     }
 
     private static async Task<long> SampleSessionsAsync(string connectionString, string applicationName, CancellationToken stop)
