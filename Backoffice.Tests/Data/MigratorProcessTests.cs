@@ -65,7 +65,8 @@ public sealed class MigratorProcessTests(PostgresServerFixture postgres)
         using var migrator = DotnetProgram.Start(
             DotnetProgram.MigratorDll, [], new Dictionary<string, string?> { ["ConnectionStrings__backoffice"] = connectionString });
 
-        var creator = await CreatingSessionNameAsync(admin, TimeSpan.FromSeconds(30));
+        string? creator = null;
+        await Eventually.Holds(async () => Assert.NotNull(creator = await CreatingSessionNameAsync(admin)));
         await onTemplate.CloseAsync();
 
         // The documented name (README, reliability guide); the migrator's constant is internal to it.
@@ -132,24 +133,14 @@ public sealed class MigratorProcessTests(PostgresServerFixture postgres)
             new Dictionary<string, string?> { ["ConnectionStrings__backoffice"] = connectionString },
             CancellationToken);
 
-    private static async Task<string?> CreatingSessionNameAsync(string adminConnectionString, TimeSpan timeout)
+    /// <summary>The <c>application_name</c> of the session running <c>CREATE DATABASE</c>, if one is.</summary>
+    private static async Task<string?> CreatingSessionNameAsync(string adminConnectionString)
     {
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync(CancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT application_name FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%' AND pid <> pg_backend_pid()", connection);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await command.ExecuteScalarAsync(CancellationToken) is string name)
-            {
-                return name;
-            }
-
-            await Task.Delay(20, CancellationToken);
-        }
-
-        return null;
+        return await command.ExecuteScalarAsync(CancellationToken) as string;
     }
 
     private static async Task<long> CountBoTablesAsync(string connectionString)
